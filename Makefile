@@ -1,0 +1,42 @@
+# Every target creates and uses .venv by itself: `make demo` and `make test`
+# work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-fast docs lint benchmark clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, from the constraints file: an unpinned torch resolves to a
+# multi-GB CUDA build; the package itself only asks for torch>=2.2.
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install -q -c constraints.txt "torch==2.13.0"
+	$(PY) -m pip install -q -c constraints.txt -e ".[all,dev,docs]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/sk-stfm demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --doctest-modules sk_stfm tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not slow" --doctest-modules sk_stfm tests
+
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sk_stfm tests benchmarks examples docs/conf.py
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/etth.py
+	$(PY) benchmarks/overhead.py
+
+clean:
+	rm -rf docs/_build docs/generated docs/auto_examples build dist *.egg-info

@@ -1,0 +1,270 @@
+"""The backbone registry: names, classes and capability tags.
+
+Estimators resolve a string ``backbone="patchtst"`` here, and the taxonomy
+reads the tags to say which backbones suit a data set and a task.
+"""
+
+import difflib
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..utils._tags import DATA_KINDS, DEPENDENCIES, TASKS, STFMTags
+from ._dlinear import DLinear
+from ._mlp import MLPBackbone
+from ._patchtst import PatchTST
+
+_REGISTRY = {}
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """A registered backbone.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, e.g. ``"patchtst"``.
+    cls : type
+        The :class:`torch.nn.Module` subclass, built as
+        ``cls(n_steps, n_nodes, n_channels, horizon, n_targets=None, **hyperparameters)``.
+    tags : STFMTags
+        Data kinds, dependencies and tasks it handles, and the context it
+        requires.
+    description : str
+        One line for listings.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import get_backbone
+    >>> spec = get_backbone("dlinear")
+    >>> spec.tags.dependencies
+    ('temporal',)
+    >>> model = spec.cls(n_steps=32, n_nodes=1, n_channels=1, horizon=8)
+    >>> model.horizon
+    8
+    """
+
+    name: str
+    cls: type
+    tags: STFMTags
+    description: str
+
+
+def register_backbone(name, cls, tags, description, *, overwrite=False):
+    """Register a backbone class under a name.
+
+    Parameters
+    ----------
+    name : str
+        Registry key; lower case by convention.
+    cls : type
+        Subclass of :class:`torch.nn.Module` following the backbone
+        signature (ideally of :class:`BaseBackbone`).
+    tags : STFMTags
+        Its capabilities.
+    description : str
+        One line for listings.
+    overwrite : bool, default=False
+        Replace an existing entry of the same name instead of raising.
+
+    Returns
+    -------
+    spec : BackboneSpec
+        The registered entry.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is taken and ``overwrite`` is False.
+    TypeError
+        If ``cls`` is not an ``nn.Module`` subclass or ``tags`` not an
+        :class:`STFMTags`.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import DLinear, register_backbone
+    >>> from sk_stfm.utils import STFMTags
+    >>> spec = register_backbone(
+    ...     "my_dlinear", DLinear, STFMTags(), "DLinear under another name", overwrite=True
+    ... )
+    >>> spec.name
+    'my_dlinear'
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str; got {name!r}.")
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise TypeError(f"cls must be a torch.nn.Module subclass; got {cls!r}.")
+    if not isinstance(tags, STFMTags):
+        raise TypeError(f"tags must be an STFMTags; got {type(tags).__name__}.")
+    if name in _REGISTRY and not overwrite:
+        raise ValueError(
+            f"A backbone named {name!r} is already registered; pass overwrite=True to replace it."
+        )
+    spec = BackboneSpec(name=name, cls=cls, tags=tags, description=str(description))
+    _REGISTRY[name] = spec
+    return spec
+
+
+def get_backbone(name):
+    """Look up a registered backbone.
+
+    Parameters
+    ----------
+    name : str
+        Registry key.
+
+    Returns
+    -------
+    spec : BackboneSpec
+        Its class, tags and description.
+
+    Raises
+    ------
+    ValueError
+        If no backbone has that name; the message lists the registered ones.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.backbones import get_backbone
+    >>> spec = get_backbone("mlp")
+    >>> model = spec.cls(n_steps=16, n_nodes=2, n_channels=1, horizon=4)
+    >>> model(torch.randn(3, 16, 2, 1)).shape
+    torch.Size([3, 4, 2, 1])
+    """
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        pass
+    names = sorted(_REGISTRY)
+    close = difflib.get_close_matches(str(name), names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"Unknown backbone {name!r}. Registered backbones: {', '.join(names)}.{hint}")
+
+
+def _check_choice(value, allowed, name):
+    if value is not None and value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed} or None; got {value!r}.")
+
+
+def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False):
+    """List registered backbones, optionally filtered by their tags.
+
+    Parameters
+    ----------
+    data_kind : str, default=None
+        Keep backbones accepting this data kind (``"series"``, ``"graph"``,
+        ...).
+    task : str, default=None
+        Keep backbones serving this task.
+    dependency : str, default=None
+        Keep backbones modelling this dependency (``"temporal"``,
+        ``"spatial"``, ``"spatio-temporal"``).
+    as_frame : bool, default=False
+        Return a :class:`pandas.DataFrame` with columns ``name``,
+        ``data_kinds``, ``dependencies``, ``tasks``, ``requires`` and
+        ``description`` instead of a list.
+
+    Returns
+    -------
+    backbones : list of str or pandas.DataFrame
+        Matching names, sorted.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import list_backbones
+    >>> [name for name in list_backbones(data_kind="graph") if name in ("dlinear", "mlp", "patchtst")]
+    ['dlinear', 'mlp', 'patchtst']
+    >>> list(list_backbones(as_frame=True).columns)
+    ['name', 'data_kinds', 'dependencies', 'tasks', 'requires', 'description']
+    """
+    _check_choice(data_kind, DATA_KINDS, "data_kind")
+    _check_choice(task, TASKS, "task")
+    _check_choice(dependency, DEPENDENCIES, "dependency")
+    specs = [
+        spec
+        for _, spec in sorted(_REGISTRY.items())
+        if (data_kind is None or data_kind in spec.tags.data_kinds)
+        and (task is None or task in spec.tags.tasks)
+        and (dependency is None or dependency in spec.tags.dependencies)
+    ]
+    if not as_frame:
+        return [spec.name for spec in specs]
+    import pandas as pd
+
+    columns = ["name", "data_kinds", "dependencies", "tasks", "requires", "description"]
+    rows = [
+        (
+            spec.name,
+            tuple(spec.tags.data_kinds),
+            tuple(spec.tags.dependencies),
+            tuple(spec.tags.tasks),
+            tuple(spec.tags.requires),
+            spec.description,
+        )
+        for spec in specs
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def compatible_backbones(data_kind, task, available=()):
+    """Names of the backbones that can run on some data for some task.
+
+    Parameters
+    ----------
+    data_kind : str
+        Kind of the data (``"series"``, ``"graph"``, ``"grid"``, ...).
+    task : str
+        The task (``"forecasting"``, ``"imputation"``, ...).
+    available : str or tuple of str, default=()
+        Context the data provides, e.g. ``("adjacency",)``; backbones whose
+        ``requires`` tag asks for anything else are left out.
+
+    Returns
+    -------
+    names : list of str
+        Sorted names of the compatible backbones.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import compatible_backbones
+    >>> "patchtst" in compatible_backbones("series", "forecasting")
+    True
+    """
+    _check_choice(data_kind, DATA_KINDS, "data_kind")
+    _check_choice(task, TASKS, "task")
+    available = {available} if isinstance(available, str) else set(available)
+    return [
+        name
+        for name in list_backbones(data_kind=data_kind, task=task)
+        if set(_REGISTRY[name].tags.requires) <= available
+    ]
+
+
+_TEMPORAL_TAGS = STFMTags(
+    # Node- and channel-independent temporal models run on any regular
+    # (n_steps, n_nodes, n_channels) data, modelling time only.
+    data_kinds=("series", "graph", "grid", "trajectory"),
+    dependencies=("temporal",),
+    tasks=("forecasting", "imputation", "anomaly_detection", "classification", "representation"),
+    requires=(),
+)
+register_backbone(
+    "dlinear",
+    DLinear,
+    _TEMPORAL_TAGS,
+    "DLinear (Zeng et al., 2023): moving-average decomposition plus linear maps over time.",
+)
+register_backbone(
+    "patchtst",
+    PatchTST,
+    _TEMPORAL_TAGS,
+    "PatchTST (Nie et al., 2023): channel-independent Transformer over patches, with RevIN.",
+)
+register_backbone(
+    "mlp",
+    MLPBackbone,
+    _TEMPORAL_TAGS,
+    "MLP over each node's flattened window, shared across nodes, with RevIN.",
+)

@@ -1,0 +1,38 @@
+"""The data contract: :class:`STData`, windows, chronological splits, masks.
+
+Regular data are 4-D windows ``(n_samples, n_steps, n_nodes, n_channels)``
+cut from a long ``(n_steps, n_nodes, n_channels)`` array; NaN marks a missing
+value and becomes a mask before any model sees it.
+"""
+
+from ._masks import fill_missing, observed_mask
+from ._split import temporal_split
+from ._stdata import KINDS, STData
+from ._validation import (
+    SERIES_SHAPE_DOC,
+    WINDOW_SHAPE_DOC,
+    as_windows,
+    check_adjacency,
+    check_series,
+    check_window_shape,
+    input_ndim,
+    restore_layout,
+)
+from ._windows import make_windows
+
+__all__ = [
+    "SERIES_SHAPE_DOC",
+    "WINDOW_SHAPE_DOC",
+    "KINDS",
+    "STData",
+    "as_windows",
+    "check_adjacency",
+    "check_series",
+    "check_window_shape",
+    "fill_missing",
+    "input_ndim",
+    "make_windows",
+    "observed_mask",
+    "restore_layout",
+    "temporal_split",
+]

@@ -1,0 +1,40 @@
+"""Masks, not NaNs: missing values become a boolean mask and a neutral fill."""
+
+import numpy as np
+
+
+def observed_mask(X):
+    """Return the mask of observed (non-NaN) entries.
+
+    Parameters
+    ----------
+    X : ndarray
+        Data where NaN marks a missing value.
+
+    Returns
+    -------
+    mask : ndarray of bool, same shape as ``X``
+        ``True`` where a value was observed.
+    """
+    return ~np.isnan(X)
+
+
+def fill_missing(X, value=0.0):
+    """Return a copy of ``X`` with NaN replaced by ``value`` and its mask.
+
+    Parameters
+    ----------
+    X : ndarray
+        Data where NaN marks a missing value.
+    value : float, default=0.0
+        Fill value for missing entries.
+
+    Returns
+    -------
+    filled : ndarray, same shape as ``X``
+        ``X`` without NaN.
+    mask : ndarray of bool, same shape as ``X``
+        ``True`` where a value was observed.
+    """
+    mask = observed_mask(X)
+    return np.where(mask, X, value), mask

@@ -1,0 +1,237 @@
+"""Input validation for the data contract: shapes, window layouts and adjacency.
+
+Every error names the argument and the expected shape, so that a user who
+passes a 5-D array or a ragged adjacency learns what to pass instead.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+WINDOW_SHAPE_DOC = "(n_samples, n_steps, n_nodes, n_channels)"
+SERIES_SHAPE_DOC = "(n_steps, n_nodes, n_channels)"
+
+
+def _shape_error(name, expected, array):
+    return ValueError(
+        f"{name} must be an array of shape {expected}; got an array with "
+        f"{np.ndim(array)} dimension(s) and shape {np.shape(array)}."
+    )
+
+
+def check_series(values, name="values"):
+    """Validate a long spatio-temporal array and return it as 3-D.
+
+    A 1-D array is read as one channel of one node ``(n_steps, 1, 1)`` and a
+    2-D array as the channels of one node ``(n_steps, 1, n_channels)``; both
+    are reshaped as views, never copied.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_steps,), (n_steps, n_channels) or \
+            (n_steps, n_nodes, n_channels)
+        The series.
+    name : str, default="values"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    values : ndarray of shape (n_steps, n_nodes, n_channels)
+        A view of the input with three dimensions.
+
+    Raises
+    ------
+    ValueError
+        If the array has more than three dimensions.
+    TypeError
+        If the array is not numeric.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold numbers (int or float); got dtype {array.dtype}."
+        )
+    if array.ndim == 1:
+        return array[:, None, None]
+    if array.ndim == 2:
+        return array[:, None, :]
+    if array.ndim == 3:
+        return array
+    raise _shape_error(name, SERIES_SHAPE_DOC, array)
+
+
+def input_ndim(X):
+    """Return the number of dimensions of array-like input without copying it.
+
+    Parameters
+    ----------
+    X : array-like
+        Arrays, tensors, DataFrames or nested lists.
+
+    Returns
+    -------
+    ndim : int
+        Its number of dimensions; ragged nested lists count as 2, so that
+        the 2-D validation reports them.
+    """
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        try:
+            ndim = np.asarray(X).ndim
+        except ValueError:
+            ndim = 2
+    return ndim
+
+
+def check_window_shape(window_shape, n_features, name="window_shape"):
+    """Validate ``window_shape`` against the number of features of 2-D input.
+
+    Parameters
+    ----------
+    window_shape : tuple of int (n_steps, n_nodes, n_channels) or None
+        The layout of one flattened window. ``None`` means univariate windows
+        ``(n_features, 1, 1)``.
+    n_features : int
+        Number of columns of the 2-D input.
+    name : str, default="window_shape"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    window_shape : tuple of int
+        The validated ``(n_steps, n_nodes, n_channels)``.
+    """
+    if window_shape is None:
+        return (int(n_features), 1, 1)
+    shape = tuple(window_shape)
+    if len(shape) != 3 or not all(
+        isinstance(s, numbers.Integral) and s > 0 for s in shape
+    ):
+        raise ValueError(
+            f"{name} must be a tuple of three positive ints "
+            f"(n_steps, n_nodes, n_channels); got {window_shape!r}."
+        )
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"{name}={shape} describes {int(np.prod(shape))} features per "
+            f"sample, but X has {n_features} features (columns)."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def as_windows(X, window_shape=None, name="X"):
+    """Read 2-D, 3-D or 4-D input as windows ``(n, n_steps, n_nodes, n_channels)``.
+
+    The data contract of sk_stfm: 2-D input ``(n_samples, n_features)`` is
+    read through ``window_shape`` (default: univariate windows
+    ``(n_features, 1, 1)``); 3-D input ``(n, n_steps, n_channels)`` is one
+    node; 4-D input is taken as it is. Reshapes are views when possible.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), (n_samples, n_steps, \
+            n_channels) or (n_samples, n_steps, n_nodes, n_channels)
+        The windows.
+    window_shape : tuple of int or None, default=None
+        Layout of one flattened window, used for 2-D input only.
+    name : str, default="X"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    windows : ndarray of shape (n_samples, n_steps, n_nodes, n_channels)
+        The input with four dimensions.
+    """
+    X = np.asarray(X)
+    if X.ndim == 2:
+        shape = check_window_shape(window_shape, X.shape[1])
+        return X.reshape((X.shape[0],) + shape)
+    if X.ndim == 3:
+        return X[:, :, None, :]
+    if X.ndim == 4:
+        return X
+    raise ValueError(
+        f"{name} must be an array of shape (n_samples, n_features), "
+        f"(n_samples, n_steps, n_channels) or {WINDOW_SHAPE_DOC}; got an "
+        f"array with {X.ndim} dimension(s) and shape {X.shape}."
+    )
+
+
+def restore_layout(windows, ndim):
+    """Return 4-D windows in the layout of an input that had ``ndim`` dimensions.
+
+    The inverse of :func:`as_windows` for outputs that keep the sample axis:
+    2-D input gets flattened rows back, 3-D input loses the node axis when it
+    has a single node, 4-D stays 4-D.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n_samples, n_steps, n_nodes, n_channels)
+        Windows to return.
+    ndim : {2, 3, 4}
+        Number of dimensions of the input that produced them.
+
+    Returns
+    -------
+    out : ndarray
+        ``windows`` reshaped to ``ndim`` dimensions.
+    """
+    if ndim == 2:
+        return windows.reshape(windows.shape[0], -1)
+    if ndim == 3 and windows.shape[2] == 1:
+        return windows[:, :, 0, :]
+    return windows
+
+
+def check_adjacency(adjacency, n_nodes=None, name="adjacency"):
+    """Validate an adjacency matrix and return it as dense or CSR sparse.
+
+    Parameters
+    ----------
+    adjacency : array-like or scipy sparse matrix of shape (n_nodes, n_nodes)
+        Non-negative edge weights. A ``networkx`` graph is also accepted.
+    n_nodes : int or None, default=None
+        Expected number of nodes; ``None`` skips the check.
+    name : str, default="adjacency"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    adjacency : ndarray or scipy.sparse.csr_array of shape (n_nodes, n_nodes)
+        Float64 weights, sparse if the input was sparse or a graph.
+    """
+    if _is_networkx_graph(adjacency):
+        import networkx as nx
+
+        adjacency = nx.to_scipy_sparse_array(adjacency, format="csr", dtype=float)
+    if sp.issparse(adjacency):
+        matrix = sp.csr_array(adjacency, dtype=np.float64)
+        entries = matrix.data
+    else:
+        matrix = np.asarray(adjacency)
+        if matrix.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{name} must hold numeric edge weights; got dtype {matrix.dtype}."
+            )
+        matrix = matrix.astype(np.float64, copy=False)
+        entries = matrix
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(
+            f"{name} must be a square matrix of shape (n_nodes, n_nodes); "
+            f"got shape {matrix.shape}."
+        )
+    if n_nodes is not None and matrix.shape[0] != n_nodes:
+        raise ValueError(
+            f"{name} must have shape ({n_nodes}, {n_nodes}) to match "
+            f"n_nodes={n_nodes}; got shape {matrix.shape}."
+        )
+    if not np.all(np.isfinite(entries)):
+        raise ValueError(f"{name} must not contain NaN or infinite weights.")
+    if np.any(entries < 0):
+        raise ValueError(f"{name} must have non-negative edge weights.")
+    return matrix
+
+
+def _is_networkx_graph(obj):
+    return type(obj).__module__.startswith("networkx") and hasattr(obj, "nodes")

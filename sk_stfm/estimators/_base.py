@@ -1,0 +1,296 @@
+"""The one skorch-backed base of every sk_stfm estimator.
+
+By composition (house rule 1): an sklearn ``BaseEstimator`` whose ``fit``
+builds a skorch ``NeuralNet`` as ``net_`` from ``backbone x objective x
+adapter``. skorch owns the loop (early stopping, checkpoints, history,
+progress bar, device placement); this class owns validation, masks and
+the data contract.
+"""
+
+import copy
+import numbers
+import os
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import Checkpoint, EarlyStopping, LoadInitState, ProgressBar
+
+from ..backbones import compatible_backbones
+from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim
+from ..harmonize._missing import fill_along_time
+from ..objectives import BaseObjective, resolve_objective
+from ._backbone_config import BackboneConfig, resolve_backbone
+from ._spatial import resolve_spatial
+from ._targets import as_target_windows, check_target_observed
+from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
+
+
+def _as_tensor(array, dtype=torch.float32):
+    """A contiguous, writable tensor (read-only input, e.g. a memmap, is copied)."""
+    array = np.ascontiguousarray(array)
+    if not array.flags.writeable:
+        array = array.copy()
+    return torch.from_numpy(array).to(dtype)
+
+
+_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+class BaseSTEstimator(BaseEstimator):
+    """Shared parameters, validation and skorch training of sk_stfm estimators.
+
+    Subclasses set ``_task`` (a task name of :class:`~sk_stfm.utils.STFMTags`)
+    and implement the public methods of their task on top of
+    :meth:`_fit_windows` and :meth:`_forward_windows`.
+    """
+
+    _task = None
+
+    _parameter_constraints: dict = {
+        "backbone": [str, BackboneConfig],
+        "objective": [str, BaseObjective, None],
+        "adapter": [None],
+        "spatial": "no_validation",
+        "window_shape": [tuple, list, None],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "resume": ["boolean"],
+    }
+
+    # --------------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset):
+        """Validate ``X`` and return ``(windows, ndim)`` with windows in 4-D."""
+        if input_ndim(X) > 2:
+            X = check_array(
+                X, allow_nd=True, dtype=np.float32, ensure_all_finite="allow-nan", input_name="X"
+            )
+            if reset:
+                self.n_features_in_ = int(np.prod(X.shape[1:]))
+        else:
+            X = validate_data(
+                self, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan"
+            )
+        windows = as_windows(X, self.window_shape)
+        if reset:
+            self.window_shape_ = windows.shape[1:]
+        elif windows.shape[1:] != tuple(self.window_shape_):
+            raise ValueError(
+                f"X must have windows of shape (n_samples, {', '.join(map(str, self.window_shape_))}) "
+                f"= {WINDOW_SHAPE_DOC}, as in fit; got {windows.shape}."
+            )
+        return windows, X.ndim
+
+    def _validate_y(self, y, n_samples, n_nodes):
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
+        y = check_array(
+            y,
+            allow_nd=True,
+            ensure_2d=False,
+            dtype=np.float32,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+        check_target_observed(y)
+        return y, as_target_windows(y, n_samples, n_nodes)
+
+    def _fill_missing(self, windows):
+        """NaN in inputs becomes the last observation (a causal fill)."""
+        if not np.isnan(windows).any():
+            return windows
+        return fill_along_time(windows, "ffill", self.fill_values_)
+
+    # ----------------------------------------------------------------- building
+    def _resolve_components(self, n_nodes):
+        """Resolve backbone, objective, adapter and space; check they fit the data."""
+        if self.adapter is not None:
+            raise ValueError(
+                "adapter must be None: transfer adapters are not available in this "
+                "version of sk_stfm."
+            )
+        self.spatial_ = resolve_spatial(self.spatial, n_nodes)
+        self.backbone_ = resolve_backbone(self.backbone)
+        self.objective_ = resolve_objective(self.objective)
+        spec = self.backbone_.spec()
+        tags = spec.tags
+        fits = (
+            self.spatial_.kind in tags.data_kinds
+            and self._task in tags.tasks
+            and set(tags.requires) <= set(self.spatial_.available())
+        )
+        if not fits:
+            usable = compatible_backbones(
+                self.spatial_.kind, self._task, self.spatial_.available()
+            )
+            raise ValueError(
+                f"backbone {spec.name!r} cannot be used for {self._task} on "
+                f"{self.spatial_.kind} data (it takes {list(tags.data_kinds)} for "
+                f"{list(tags.tasks)} and requires {list(tags.requires)}). Backbones "
+                f"that fit: {usable}."
+            )
+
+    def _seed(self):
+        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+
+    def _callbacks(self, has_validation):
+        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        if has_validation and self.patience is not None:
+            # load_best: end on the best-validation weights, not the last ones.
+            callbacks.append(
+                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+            )
+        if self.checkpoint_dir is not None:
+            checkpoint = Checkpoint(
+                dirname=str(self.checkpoint_dir),
+                monitor=None,
+                f_params="params.pt",
+                f_optimizer="optimizer.pt",
+                f_criterion=None,
+                f_history="history.json",
+                load_best=False,
+            )
+            callbacks.append(("checkpoint", checkpoint))
+            if self.resume:
+                callbacks.append(("resume", LoadInitState(checkpoint)))
+        if self.verbose:
+            callbacks.append(("progress", ProgressBar()))
+        return callbacks
+
+    def _build_net(self, module, criterion, train_split, has_validation, seed):
+        optimizer = (
+            _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
+        )
+        generator = torch.Generator().manual_seed(seed)
+        return NeuralNet(
+            module=module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=TensorBatchLoader,
+            iterator_valid=TensorBatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__generator=generator,
+            train_split=train_split,
+            callbacks=self._callbacks(has_validation),
+            device=self._device(),
+            verbose=int(self.verbose),
+        )
+
+    def _device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    # ----------------------------------------------------------------- training
+    def _fit_windows(self, X, y, validation_data=None):
+        """Validate, build the network and train it; return ``self``."""
+        windows, _ = self._validate_X(X, reset=True)
+        y_raw, targets = self._validate_y(y, windows.shape[0], windows.shape[2])
+        self.target_shape_ = y_raw.shape[1:]
+        self._resolve_components(windows.shape[2])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+            mean = np.nanmean(windows, axis=(0, 1))
+        self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
+        train = WindowDataset(_as_tensor(self._fill_missing(windows)), _as_tensor(targets))
+        validation = None
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            val_windows, _ = self._validate_X(X_val, reset=False)
+            _, val_targets = self._validate_y(y_val, val_windows.shape[0], val_windows.shape[2])
+            if val_targets.shape[1:] != targets.shape[1:]:
+                raise ValueError(
+                    f"validation_data targets must have shape (n, {targets.shape[1:]}) like y; "
+                    f"got {val_targets.shape}."
+                )
+            validation = WindowDataset(
+                _as_tensor(self._fill_missing(val_windows)), _as_tensor(val_targets)
+            )
+        split = TemporalValidationSplit(self.validation_fraction, validation)
+        has_validation = validation is not None or split(train)[1] is not None
+        seed = self._seed()
+        n_steps, n_nodes, n_channels = windows.shape[1:]
+        horizon, n_targets = targets.shape[1], targets.shape[3]
+        self.output_shape_ = targets.shape[1:]
+        # Training runs on a forked RNG: weight init and dropout are repeatable
+        # for a seed and the caller's global torch RNG state is untouched.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
+            self.net_ = self._build_net(
+                module, self.objective_.make_criterion(), split, has_validation, seed
+            )
+            self.net_.fit(train, None)
+        losses = self.net_.history[:, "train_loss"]
+        if not np.all(np.isfinite(losses)):
+            raise RuntimeError(
+                "training diverged (non-finite loss); lower lr or scale the data, e.g. "
+                "with sk_stfm.harmonize.STStandardScaler."
+            )
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _restore_network(self, state_dict):
+        """Rebuild ``net_`` around saved weights (see ``load``)."""
+        n_steps, n_nodes, n_channels = self.window_shape_
+        horizon, _, n_targets = self.output_shape_
+        self._resolve_components(n_nodes)
+        module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
+        module.load_state_dict(state_dict)
+        self.net_ = self._build_net(
+            module, self.objective_.make_criterion(), TemporalValidationSplit(0.0), False, 0
+        )
+        self.net_.initialize()
+
+    def _forward_windows(self, X):
+        """Run the fitted network on ``X``; return 4-D float64 outputs."""
+        check_is_fitted(self)
+        windows, _ = self._validate_X(X, reset=False)
+        dataset = WindowDataset(_as_tensor(self._fill_missing(windows), torch.float64))
+        module = self.net_.module_
+        dtype = next(module.parameters()).dtype
+        # Inference runs in float64 so that a window's forecast does not depend
+        # on which other windows share its batch (float32 kernels round
+        # differently for different batch sizes). float32 -> float64 -> float32
+        # is exact, so the trained weights are unchanged afterwards.
+        module.double()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                output = self.net_.forward(dataset, training=False, device="cpu")
+        finally:
+            module.to(dtype)
+        return output.numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _validated_fit(self, X, y, validation_data=None):
+        return self._fit_windows(X, y, validation_data)

@@ -1,0 +1,318 @@
+"""STForecaster: windows in, future windows out."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseSTEstimator
+from ._persistence import load_payload, save_estimator
+from ._targets import restore_target_layout
+
+_FITTED_ATTRIBUTES = (
+    "n_features_in_",
+    "window_shape_",
+    "target_shape_",
+    "output_shape_",
+    "fill_values_",
+    "n_epochs_",
+)
+
+
+class STForecaster(RegressorMixin, BaseSTEstimator):
+    """Spatio-temporal forecaster: a backbone trained by skorch.
+
+    ``fit(X, y)`` learns to map input windows ``X`` (the past) to target
+    windows ``y`` (the future), for any registered backbone, objective and
+    spatial context. The training loop is a skorch ``NeuralNet`` (``net_``):
+    early stopping on a temporal validation split (the last
+    ``validation_fraction`` of the windows, never a random draw) restores
+    the best-validation weights at the end; ``checkpoint_dir`` saves every
+    epoch for resuming.
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The model: a registered name (``"dlinear"``, ``"patchtst"``,
+        ``"mlp"``, see :func:`~sk_stfm.backbones.list_backbones`) or a
+        configuration such as ``PatchTSTConfig(d_model=32)``, whose
+        parameters are reachable as ``backbone__d_model``.
+    objective : str, BaseObjective or None, default=None
+        The training objective; ``None`` and ``"regression"`` mean
+        :class:`~sk_stfm.objectives.Regression` (masked MSE).
+    adapter : None, default=None
+        Transfer adapter; none is available in this version.
+    spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
+        Spatial context of the nodes: an adjacency or a grid shape.
+    window_shape : tuple of int (n_steps, n_nodes, n_channels) or None, default=None
+        Layout of one window for 2-D ``X``; ``None`` reads rows as univariate
+        windows ``(n_features, 1, 1)``.
+    max_epochs : int, default=50
+        Maximum passes over the training windows.
+    batch_size : int, default=64
+        Windows per optimization step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
+        Optimizer.
+    weight_decay : float, default=0.0
+        L2 penalty of the optimizer.
+    patience : int or None, default=5
+        Epochs without validation improvement before stopping; ``None``
+        trains for ``max_epochs``.
+    validation_fraction : float, default=0.1
+        Share of the training windows, taken from the end, that validates.
+        ``0`` disables validation (and early stopping).
+    device : str, default="cpu"
+        Torch device; ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout and shuffling.
+    verbose : int, default=0
+        ``1`` prints a progress bar and the per-epoch log.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (copied at each ``fit``).
+    checkpoint_dir : str, path-like or None, default=None
+        Directory where parameters, optimizer and history are saved after
+        every epoch (``params.pt``, ``optimizer.pt``, ``history.json``).
+    resume : bool, default=False
+        With ``checkpoint_dir``, start from the checkpoint found there.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained network, with its ``history``.
+    backbone_ : BackboneConfig
+        The resolved backbone configuration.
+    objective_ : BaseObjective
+        The resolved objective.
+    spatial_ : SpatialContext
+        The resolved spatial context.
+    window_shape_ : tuple of int
+        ``(n_steps, n_nodes, n_channels)`` of the input windows.
+    target_shape_ : tuple of int
+        Shape of one sample of ``y`` as given to ``fit``.
+    output_shape_ : tuple of int
+        ``(horizon, n_nodes, n_targets)`` of the network's output.
+    fill_values_ : ndarray of shape (n_nodes, n_channels)
+        Training mean of each node and channel, filling inputs with no
+        observation at all.
+    n_epochs_ : int
+        Epochs trained.
+    n_features_in_ : int
+        Number of features per sample of ``X``.
+
+    See Also
+    --------
+    sk_stfm.data.make_windows : Cut a long series into ``(X, y)`` windows.
+
+    Notes
+    -----
+    NaN is allowed in ``X`` and ``y``: inputs are forward-filled along time
+    before the network (series with no observation take the training
+    mean) and the loss is averaged over observed targets only. A ``y`` with
+    no observed value raises ``ValueError``. Predictions never contain NaN.
+
+    ``score`` returns the coefficient of determination R² over all target
+    entries (horizon, nodes and channels flattened, uniform average).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import make_windows
+    >>> from sk_stfm.estimators import STForecaster
+    >>> t = np.arange(400, dtype=np.float32)
+    >>> series = np.sin(2 * np.pi * t / 24)[:, None, None]
+    >>> X, y = make_windows(series, history=48, horizon=12)
+    >>> model = STForecaster(backbone="dlinear", max_epochs=5, random_state=0).fit(X, y)
+    >>> model.predict(X[:2]).shape
+    (2, 12, 1, 1)
+    """
+
+    _task = "forecasting"
+
+    def __init__(
+        self,
+        backbone="patchtst",
+        objective=None,
+        adapter=None,
+        spatial=None,
+        window_shape=None,
+        max_epochs=50,
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=5,
+        validation_fraction=0.1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
+    ):
+        self.backbone = backbone
+        self.objective = objective
+        self.adapter = adapter
+        self.spatial = spatial
+        self.window_shape = window_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return cheap parameter sets for the common tests.
+
+        Tiny networks trained for a few epochs, no download.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Name of the set; only ``"default"`` exists.
+
+        Returns
+        -------
+        params : list of dict
+            Keyword arguments, each building one test instance.
+        """
+        from ._backbone_config import MLPConfig, PatchTSTConfig
+
+        return [
+            {"backbone": MLPConfig(hidden_sizes=(16,), revin=False), "max_epochs": 20,
+             "lr": 1e-2, "batch_size": 32},
+            {"backbone": "dlinear", "max_epochs": 20, "lr": 1e-2, "batch_size": 32},
+            {
+                "backbone": PatchTSTConfig(
+                    patch_len=2, stride=1, d_model=8, n_heads=2, n_layers=1, d_ff=16,
+                    dropout=0.0, revin=False,
+                ),
+                "max_epochs": 20,
+                "lr": 1e-2,
+                "batch_size": 64,
+            },
+        ]
+
+    def fit(self, X, y, validation_data=None):
+        """Train the forecaster.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Input windows; 2-D ``(n_samples, n_features)`` is read through
+            ``window_shape`` and 3-D ``(n_samples, n_steps, n_channels)`` as
+            one node. NaN marks a missing value.
+        y : array-like of shape (n_samples, horizon, n_nodes, n_targets)
+            Target windows; also ``(n_samples,)`` (one step),
+            ``(n_samples, horizon * n_nodes)`` (one target) or
+            ``(n_samples, horizon, n_targets)`` (one node). NaN is masked.
+        validation_data : tuple (X_val, y_val) or None, default=None
+            Explicit validation windows for early stopping, replacing the
+            ``validation_fraction`` split (e.g. a protocol's fixed
+            validation period).
+
+        Returns
+        -------
+        self : STForecaster
+            The fitted forecaster.
+        """
+        return self._validated_fit(X, y, validation_data)
+
+    def predict(self, X):
+        """Forecast the target windows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Input windows, in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, *target_shape_)
+            Float64 forecasts with the shape and units of ``y`` in ``fit``.
+        """
+        return restore_target_layout(self._forward_windows(X), self.target_shape_)
+
+    def score(self, X, y, sample_weight=None):
+        """Return R² of the forecasts over all target entries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Input windows.
+        y : array-like of shape (n_samples, *target_shape_)
+            True targets; NaN entries are left out.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Weights of the windows.
+
+        Returns
+        -------
+        score : float
+            Coefficient of determination, uniform over flattened targets.
+        """
+        y_pred = self.predict(X).reshape(len(X), -1)
+        y_true = np.asarray(y, dtype=np.float64).reshape(len(y_pred), -1)
+        observed = ~np.isnan(y_true)
+        if observed.all():
+            return r2_score(y_true, y_pred, sample_weight=sample_weight)
+        weights = None if sample_weight is None else np.broadcast_to(
+            np.asarray(sample_weight)[:, None], y_true.shape
+        )[observed]
+        return r2_score(y_true[observed], y_pred[observed], sample_weight=weights)
+
+    def save(self, path):
+        """Save the fitted forecaster to one file, without pickle.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (conventionally ``*.pt``).
+
+        Returns
+        -------
+        path : str or path-like
+            The destination.
+        """
+        check_is_fitted(self)
+        fitted = {name: getattr(self, name) for name in _FITTED_ATTRIBUTES}
+        save_estimator(self, path, fitted)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load a forecaster written by :meth:`save`.
+
+        The file is read with ``torch.load(weights_only=True)``: it cannot
+        run code, and only sk_stfm classes are rebuilt.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        forecaster : STForecaster
+            The fitted forecaster, predicting exactly as the saved one.
+        """
+        saved_cls, params, fitted, state_dict = load_payload(path)
+        if not issubclass(saved_cls, cls):
+            raise ValueError(f"{path} holds a {saved_cls.__name__}, not a {cls.__name__}.")
+        estimator = saved_cls(**params)
+        for name, value in fitted.items():
+            setattr(estimator, name, value)
+        estimator.window_shape_ = tuple(estimator.window_shape_)
+        estimator.target_shape_ = tuple(estimator.target_shape_)
+        estimator.output_shape_ = tuple(estimator.output_shape_)
+        estimator._restore_network(state_dict)
+        return estimator

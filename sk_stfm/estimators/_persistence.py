@@ -1,0 +1,160 @@
+"""Saving and loading fitted estimators without pickle.
+
+A saved estimator is one ``torch.save`` file holding plain data: a JSON
+string with the constructor parameters, the fitted attributes as tensors and
+numbers, and the network's ``state_dict``. ``load`` reads it with
+``torch.load(weights_only=True)``, which refuses anything that would execute
+code, and rebuilds only classes that live in sk_stfm.
+"""
+
+import importlib
+import json
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator
+
+FORMAT = "sk_stfm-estimator"
+FORMAT_VERSION = 1
+
+
+def _encode(value):
+    """Encode a constructor parameter as JSON-compatible data."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.integer | np.floating | np.bool_):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return {"__sequence__": type(value).__name__, "items": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"__dict__": {str(k): _encode(v) for k, v in value.items()}}
+    if isinstance(value, BaseEstimator):
+        cls = type(value)
+        if not cls.__module__.startswith("sk_stfm."):
+            raise TypeError(
+                f"cannot save a parameter of type {cls.__name__}: only sk_stfm "
+                "configuration objects are saved; pickle the estimator instead."
+            )
+        return {
+            "__config__": f"{cls.__module__}:{cls.__qualname__}",
+            "params": {k: _encode(v) for k, v in value.get_params(deep=False).items()},
+        }
+    if sp.issparse(value):
+        coo = sp.coo_array(value)
+        return {
+            "__sparse__": [list(coo.shape), coo.row.tolist(), coo.col.tolist(), coo.data.tolist()]
+        }
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    raise TypeError(
+        f"cannot save a parameter of type {type(value).__name__}; pass arrays, sparse "
+        "matrices or sk_stfm configuration objects, or pickle the estimator instead."
+    )
+
+
+def _import_sk_stfm_class(path):
+    module_name, _, qualname = path.partition(":")
+    if not module_name.startswith("sk_stfm."):
+        raise ValueError(f"refusing to load class {path!r}: not part of sk_stfm.")
+    cls = getattr(importlib.import_module(module_name), qualname)
+    if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
+        raise ValueError(f"refusing to load {path!r}: not an sk_stfm estimator class.")
+    return cls
+
+
+def _decode(value):
+    """Inverse of :func:`_encode`."""
+    if not isinstance(value, dict):
+        return value
+    if "__sequence__" in value:
+        items = [_decode(v) for v in value["items"]]
+        return tuple(items) if value["__sequence__"] == "tuple" else items
+    if "__dict__" in value:
+        return {k: _decode(v) for k, v in value["__dict__"].items()}
+    if "__config__" in value:
+        cls = _import_sk_stfm_class(value["__config__"])
+        return cls(**{k: _decode(v) for k, v in value["params"].items()})
+    if "__sparse__" in value:
+        shape, row, col, data = value["__sparse__"]
+        return sp.csr_array((data, (row, col)), shape=tuple(shape))
+    if "__array__" in value:
+        return np.asarray(value["__array__"], dtype=value["dtype"])
+    raise ValueError(f"unknown encoded value {sorted(value)}.")
+
+
+def save_estimator(estimator, path, fitted_attributes):
+    """Write a fitted estimator to ``path`` (see the module docstring).
+
+    Parameters
+    ----------
+    estimator : BaseSTEstimator
+        A fitted estimator.
+    path : str or path-like
+        Destination file.
+    fitted_attributes : dict
+        Name to value (arrays, numbers, tuples) of what ``fit`` learned
+        besides the network weights.
+    """
+    from .. import __version__
+
+    params = estimator.get_params(deep=False)
+    if params.get("callbacks"):
+        warnings.warn(
+            "callbacks are training-time objects and are not saved; the loaded "
+            "estimator has callbacks=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["callbacks"] = None
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sk_stfm_version": __version__,
+        "class": f"{type(estimator).__module__}:{type(estimator).__qualname__}",
+        "params": json.dumps({k: _encode(v) for k, v in params.items()}),
+        "fitted": json.dumps({k: _encode(v) for k, v in fitted_attributes.items()}),
+        "state_dict": estimator.net_.module_.state_dict(),
+    }
+    torch.save(payload, path)
+
+
+def load_payload(path):
+    """Read a saved estimator file; return ``(cls, params, fitted, state_dict)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``save``.
+
+    Returns
+    -------
+    cls : type
+        The estimator class.
+    params : dict
+        Constructor parameters.
+    fitted : dict
+        Fitted attributes.
+    state_dict : dict
+        Network weights.
+    """
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ...
+        raise ValueError(
+            f"{path} is not a file saved by sk_stfm's save(), or it holds objects that "
+            f"are not allowed to load safely: {exc}"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a file saved by sk_stfm's save().")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was saved in format version {payload.get('format_version')} "
+            f"(sk_stfm {payload.get('sk_stfm_version')}); this sk_stfm reads format "
+            f"version {FORMAT_VERSION}. Load it with the version that saved it."
+        )
+    cls = _import_sk_stfm_class(payload["class"])
+    params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
+    fitted = {k: _decode(v) for k, v in json.loads(payload["fitted"]).items()}
+    return cls, params, fitted, payload["state_dict"]

@@ -1,0 +1,115 @@
+"""The pieces skorch's training loop is assembled from.
+
+Windows are held as tensors and batches are gathered with one indexing
+operation, instead of a per-sample ``__getitem__`` and collate; this keeps
+the loop's overhead over plain PyTorch small.
+"""
+
+import torch
+from torch.utils.data import Dataset
+
+
+class WindowDataset(Dataset):
+    """Input windows and (optionally) targets, as tensors.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, n_steps, n_nodes, n_channels)
+        Input windows without NaN.
+    y : torch.Tensor of shape (n_samples, horizon, n_nodes, n_targets) or None
+        Targets; NaN marks entries the loss leaves out.
+    """
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        y = torch.zeros(0) if self.y is None else self.y[index]
+        return self.X[index], y
+
+    def subset(self, index):
+        """Return the windows at ``index`` as a new dataset.
+
+        Parameters
+        ----------
+        index : slice or torch.Tensor of int
+            Which windows to keep.
+
+        Returns
+        -------
+        dataset : WindowDataset
+            The selected windows.
+        """
+        return WindowDataset(self.X[index], None if self.y is None else self.y[index])
+
+
+class TensorBatchLoader:
+    """Iterate over a :class:`WindowDataset` in batches, like a DataLoader.
+
+    Parameters
+    ----------
+    dataset : WindowDataset
+        The windows.
+    batch_size : int, default=64
+        Windows per batch; the last batch may be smaller (never dropped).
+    shuffle : bool, default=False
+        Draw a new order every epoch from ``generator``.
+    generator : torch.Generator or None, default=None
+        Source of the shuffling order, for repeatable training.
+    **kwargs
+        Other DataLoader arguments (``num_workers``, ...), ignored: the
+        batches are slices of tensors already in memory.
+    """
+
+    def __init__(self, dataset, batch_size=64, shuffle=False, generator=None, **kwargs):
+        self.dataset = dataset
+        self.batch_size = len(dataset) if batch_size in (None, -1) else int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator)
+            for start in range(0, n, self.batch_size):
+                index = order[start : start + self.batch_size]
+                yield self.dataset.X[index], self._targets(index)
+        else:
+            for start in range(0, n, self.batch_size):
+                index = slice(start, start + self.batch_size)
+                yield self.dataset.X[index], self._targets(index)
+
+    def _targets(self, index):
+        return torch.zeros(0) if self.dataset.y is None else self.dataset.y[index]
+
+
+class TemporalValidationSplit:
+    """skorch ``train_split``: the last windows validate, never a random draw.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of windows, taken from the end, used for validation.
+    validation : WindowDataset or None, default=None
+        Explicit validation windows; when given, all training windows train.
+    """
+
+    def __init__(self, fraction, validation=None):
+        self.fraction = fraction
+        self.validation = validation
+
+    def __call__(self, dataset, y=None, **kwargs):
+        if self.validation is not None:
+            return dataset, self.validation
+        n_valid = int(round(self.fraction * len(dataset)))
+        if n_valid < 1 or n_valid >= len(dataset):
+            return dataset, None
+        cut = len(dataset) - n_valid
+        return dataset.subset(slice(0, cut)), dataset.subset(slice(cut, None))

@@ -1,0 +1,44 @@
+"""Training objectives: strategies that turn a batch into a loss.
+
+``objective=`` of every estimator takes a string shortcut or one of these
+configuration objects, so objectives are hyperparameters like any other.
+"""
+
+from sklearn.base import clone
+
+from ._base import BaseObjective
+from ._regression import MaskedLoss, Regression
+
+_SHORTCUTS = {"regression": Regression}
+
+
+def resolve_objective(objective):
+    """Return a fresh objective configuration for a shortcut or an object.
+
+    Parameters
+    ----------
+    objective : str, BaseObjective or None
+        ``None`` and ``"regression"`` give :class:`Regression`.
+
+    Returns
+    -------
+    objective : BaseObjective
+        An unfitted copy, safe to use inside ``fit``.
+    """
+    if objective is None:
+        return Regression()
+    if isinstance(objective, str):
+        if objective not in _SHORTCUTS:
+            raise ValueError(
+                f"objective must be one of {sorted(_SHORTCUTS)} or a BaseObjective; "
+                f"got {objective!r}."
+            )
+        return _SHORTCUTS[objective]()
+    if isinstance(objective, BaseObjective):
+        return clone(objective)
+    raise TypeError(
+        f"objective must be a string or a BaseObjective; got {type(objective).__name__}."
+    )
+
+
+__all__ = ["BaseObjective", "MaskedLoss", "Regression", "resolve_objective"]

@@ -1,0 +1,43 @@
+"""The strategy interface of training objectives."""
+
+from sklearn.base import BaseEstimator
+
+from ..utils import STFMTags
+
+
+class BaseObjective(BaseEstimator):
+    """Base class of training objectives.
+
+    An objective is a configuration object (a scikit-learn ``BaseEstimator``
+    so that ``set_params(objective__loss="mae")`` and searches reach its
+    parameters) that turns model outputs and targets into a loss. Objectives
+    never import estimators; estimators call them.
+    """
+
+    # Configuration objects are not estimators to fit: keep them out of
+    # ``all_estimators`` and the common estimator checks.
+    _is_estimator = False
+
+    def make_criterion(self):
+        """Return the ``torch.nn.Module`` loss used by the training loop.
+
+        Returns
+        -------
+        criterion : torch.nn.Module
+            Called as ``criterion(y_pred, y_true)``; ``y_true`` may contain
+            NaN, which the criterion masks out.
+        """
+        raise NotImplementedError
+
+    def __stfm_tags__(self):
+        """Return the spatio-temporal tags of the objective.
+
+        Returns
+        -------
+        tags : STFMTags
+            Tasks the objective serves.
+        """
+        return STFMTags(
+            data_kinds=("series", "graph", "grid", "video", "trajectory"),
+            dependencies=("temporal", "spatial", "spatio-temporal"),
+        )

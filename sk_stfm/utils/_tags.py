@@ -1,0 +1,77 @@
+"""Domain tags: which data, dependencies and tasks a component handles.
+
+scikit-learn's tags describe array conventions; these describe the
+spatio-temporal side, and the taxonomy, the estimators' compatibility checks
+and the registry all read them from one place.
+"""
+
+from dataclasses import dataclass
+
+DATA_KINDS = ("series", "graph", "grid", "video", "trajectory", "event")
+DEPENDENCIES = ("temporal", "spatial", "spatio-temporal")
+TASKS = (
+    "forecasting",
+    "imputation",
+    "anomaly_detection",
+    "classification",
+    "representation",
+    "generation",
+)
+
+
+@dataclass(frozen=True)
+class STFMTags:
+    """Spatio-temporal capability tags of a backbone, objective or estimator.
+
+    Parameters
+    ----------
+    data_kinds : tuple of str, default=("series",)
+        Data types the component accepts, among ``"series"``, ``"graph"``,
+        ``"grid"``, ``"video"``, ``"trajectory"``, ``"event"``.
+    dependencies : tuple of str, default=("temporal",)
+        Dependencies it models: ``"temporal"``, ``"spatial"``,
+        ``"spatio-temporal"``.
+    tasks : tuple of str, default=("forecasting",)
+        Tasks it serves.
+    requires : tuple of str, default=()
+        Context it cannot run without, e.g. ``("adjacency",)`` or
+        ``("grid_shape",)``.
+    """
+
+    data_kinds: tuple = ("series",)
+    dependencies: tuple = ("temporal",)
+    tasks: tuple = ("forecasting",)
+    requires: tuple = ()
+
+    def __post_init__(self):
+        for name, allowed in (
+            ("data_kinds", DATA_KINDS),
+            ("dependencies", DEPENDENCIES),
+            ("tasks", TASKS),
+        ):
+            unknown = set(getattr(self, name)) - set(allowed)
+            if unknown:
+                raise ValueError(
+                    f"{name} must be drawn from {allowed}; got unknown {sorted(unknown)}."
+                )
+        unknown = set(self.requires) - {"adjacency", "grid_shape", "coords", "timestamps"}
+        if unknown:
+            raise ValueError(f"requires has unknown entries {sorted(unknown)}.")
+
+
+def get_stfm_tags(obj):
+    """Return the :class:`STFMTags` of a component or estimator.
+
+    Parameters
+    ----------
+    obj : object
+        Anything with a ``__stfm_tags__()`` method; other objects get the
+        default tags.
+
+    Returns
+    -------
+    tags : STFMTags
+        The object's spatio-temporal tags.
+    """
+    method = getattr(obj, "__stfm_tags__", None)
+    return method() if callable(method) else STFMTags()

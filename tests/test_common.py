@@ -1,0 +1,107 @@
+"""Common checks run on every public sk_stfm estimator and transformer."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sk_stfm.utils import all_estimators
+
+ESTIMATORS = all_estimators()
+TRANSFORMERS = all_estimators(type_filter="transformer")
+
+
+def _instances(estimators):
+    for _, cls in estimators:
+        for params in cls.get_test_params():
+            yield cls(**params)
+
+
+def _expected_failures(estimator):
+    """Checks an estimator documents as not applicable, with the reason."""
+    return getattr(estimator, "_expected_check_failures", lambda: {})()
+
+
+def test_discovery_finds_the_public_api():
+    names = {name for name, _ in ESTIMATORS}
+    assert {
+        "STStandardScaler",
+        "MissingValueImputer",
+        "OutlierClipper",
+        "TemporalPatcher",
+        "CalendarFeatures",
+        "FourierFeatures",
+        "LaplacianPositionalEncoding",
+    } <= names
+
+
+@parametrize_with_checks(
+    list(_instances(ESTIMATORS)), expected_failed_checks=_expected_failures
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# sk_stfm's own N-D checks: what scikit-learn's 2-D checks cannot see.
+WINDOWS = np.random.default_rng(0).normal(size=(6, 12, 3, 2))
+
+
+@pytest.mark.parametrize(
+    "transformer", list(_instances(TRANSFORMERS)), ids=lambda t: repr(t)
+)
+class TestWindowTransformers:
+    def _fitted(self, transformer, X):
+        transformer = clone(transformer)
+        if "adjacency" in transformer.get_params():
+            ring = np.roll(np.eye(WINDOWS.shape[2]), 1, axis=1)
+            transformer.set_params(adjacency=ring + ring.T)
+        return transformer.fit(X)
+
+    def test_4d_in_4d_out(self, transformer):
+        out = self._fitted(transformer, WINDOWS).transform(WINDOWS)
+        assert out.ndim == 4
+        assert out.shape[0] == WINDOWS.shape[0]
+        assert out.shape[2] == WINDOWS.shape[2]
+
+    def test_2d_through_window_shape_matches_4d(self, transformer):
+        flat = WINDOWS.reshape(len(WINDOWS), -1)
+        as_4d = self._fitted(transformer, WINDOWS).transform(WINDOWS)
+        t2 = self._fitted(transformer, WINDOWS)
+        t2.set_params(window_shape=WINDOWS.shape[1:])
+        t2 = self._fitted(t2, flat)
+        out = t2.transform(flat)
+        assert out.ndim == 2
+        np.testing.assert_allclose(out, as_4d.reshape(len(WINDOWS), -1))
+
+    def test_nan_is_tolerated_and_does_not_spread(self, transformer):
+        X = WINDOWS.copy()
+        X[0, 3, 1, 0] = np.nan
+        fitted = self._fitted(transformer, X)
+        out = fitted.transform(X)
+        # Windows without NaN are unaffected by NaN elsewhere in the batch.
+        clean = fitted.transform(WINDOWS[1:])
+        np.testing.assert_allclose(out[1:], clean, equal_nan=True)
+
+    def test_rejects_other_node_count(self, transformer):
+        fitted = self._fitted(transformer, WINDOWS)
+        with pytest.raises(ValueError, match="n_nodes"):
+            fitted.transform(WINDOWS[:, :, :2])
+
+    def test_inverse_transform_round_trip(self, transformer):
+        fitted = self._fitted(transformer, WINDOWS)
+        if not hasattr(fitted, "inverse_transform"):
+            return
+        back = fitted.inverse_transform(fitted.transform(WINDOWS))
+        np.testing.assert_allclose(back, WINDOWS, rtol=1e-6, atol=1e-9)
+
+    def test_float32_is_preserved(self, transformer):
+        X = WINDOWS.astype(np.float32)
+        assert self._fitted(transformer, X).transform(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4, 5, 6)])
+@pytest.mark.parametrize("name_cls", TRANSFORMERS, ids=lambda nc: nc[0])
+def test_wrong_ndim_names_expected_shape(name_cls, shape):
+    _, cls = name_cls
+    with pytest.raises(ValueError, match=r"n_samples|2D array"):
+        cls(**cls.get_test_params()[0]).fit(np.zeros(shape))
