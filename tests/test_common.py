@@ -105,3 +105,29 @@ def test_wrong_ndim_names_expected_shape(name_cls, shape):
     _, cls = name_cls
     with pytest.raises(ValueError, match=r"n_samples|2D array"):
         cls(**cls.get_test_params()[0]).fit(np.zeros(shape))
+
+
+ESTIMATOR_INSTANCES = list(_instances(all_estimators(type_filter="estimator")))
+TARGETS = np.random.default_rng(1).normal(size=(6, 4, 3, 1))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATOR_INSTANCES, ids=lambda e: repr(e))
+class TestWindowEstimators:
+    def test_4d_windows_in_targets_shape_out(self, estimator):
+        fitted = clone(estimator).set_params(random_state=0).fit(WINDOWS, TARGETS)
+        prediction = fitted.predict(WINDOWS)
+        assert prediction.shape == TARGETS.shape
+        assert prediction.dtype == np.float64
+
+    def test_nan_inputs_give_finite_predictions(self, estimator):
+        X = WINDOWS.copy()
+        X[0, :, 1, 0] = np.nan  # a whole missing series
+        X[1, 3, 2, 1] = np.nan
+        y = TARGETS.copy()
+        y[2, 0, 0, 0] = np.nan
+        fitted = clone(estimator).set_params(random_state=0).fit(X, y)
+        assert np.isfinite(fitted.predict(X)).all()
+
+    def test_all_missing_target_is_refused(self, estimator):
+        with pytest.raises(ValueError, match="y"):
+            clone(estimator).fit(WINDOWS, np.full_like(TARGETS, np.nan))

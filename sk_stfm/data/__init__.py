@@ -6,6 +6,7 @@ value and becomes a mask before any model sees it.
 """
 
 from ._masks import fill_missing, observed_mask
+from ._protocol import SplitWindows, split_windows
 from ._split import temporal_split
 from ._stdata import KINDS, STData
 from ._validation import (
@@ -25,6 +26,7 @@ __all__ = [
     "WINDOW_SHAPE_DOC",
     "KINDS",
     "STData",
+    "SplitWindows",
     "as_windows",
     "check_adjacency",
     "check_series",
@@ -34,5 +36,6 @@ __all__ = [
     "make_windows",
     "observed_mask",
     "restore_layout",
+    "split_windows",
     "temporal_split",
 ]

@@ -15,6 +15,13 @@ def observed_mask(X):
     -------
     mask : ndarray of bool, same shape as ``X``
         ``True`` where a value was observed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import observed_mask
+    >>> observed_mask(np.array([1.0, np.nan, 3.0]))
+    array([ True, False,  True])
     """
     return ~np.isnan(X)
 
@@ -35,6 +42,14 @@ def fill_missing(X, value=0.0):
         ``X`` without NaN.
     mask : ndarray of bool, same shape as ``X``
         ``True`` where a value was observed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import fill_missing
+    >>> filled, mask = fill_missing(np.array([1.0, np.nan, 3.0]))
+    >>> filled, mask
+    (array([1., 0., 3.]), array([ True, False,  True]))
     """
     mask = observed_mask(X)
     return np.where(mask, X, value), mask

@@ -46,6 +46,15 @@ def check_series(values, name="values"):
         If the array has more than three dimensions.
     TypeError
         If the array is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import check_series
+    >>> check_series(np.arange(5.0)).shape
+    (5, 1, 1)
+    >>> check_series(np.zeros((5, 3))).shape
+    (5, 1, 3)
     """
     array = np.asarray(values)
     if array.dtype.kind not in "biuf":
@@ -74,6 +83,13 @@ def input_ndim(X):
     ndim : int
         Its number of dimensions; ragged nested lists count as 2, so that
         the 2-D validation reports them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import input_ndim
+    >>> input_ndim(np.zeros((2, 3, 4))), input_ndim([[1, 2], [3]])
+    (3, 2)
     """
     ndim = getattr(X, "ndim", None)
     if ndim is None:
@@ -101,6 +117,14 @@ def check_window_shape(window_shape, n_features, name="window_shape"):
     -------
     window_shape : tuple of int
         The validated ``(n_steps, n_nodes, n_channels)``.
+
+    Examples
+    --------
+    >>> from sk_stfm.data import check_window_shape
+    >>> check_window_shape(None, n_features=12)
+    (12, 1, 1)
+    >>> check_window_shape((4, 1, 3), n_features=12)
+    (4, 1, 3)
     """
     if window_shape is None:
         return (int(n_features), 1, 1)
@@ -142,6 +166,15 @@ def as_windows(X, window_shape=None, name="X"):
     -------
     windows : ndarray of shape (n_samples, n_steps, n_nodes, n_channels)
         The input with four dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import as_windows
+    >>> as_windows(np.zeros((5, 12)), window_shape=(4, 1, 3)).shape
+    (5, 4, 1, 3)
+    >>> as_windows(np.zeros((5, 4, 3))).shape
+    (5, 4, 1, 3)
     """
     X = np.asarray(X)
     if X.ndim == 2:
@@ -176,6 +209,14 @@ def restore_layout(windows, ndim):
     -------
     out : ndarray
         ``windows`` reshaped to ``ndim`` dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import restore_layout
+    >>> windows = np.zeros((5, 4, 1, 3))
+    >>> restore_layout(windows, 2).shape, restore_layout(windows, 3).shape
+    ((5, 12), (5, 4, 3))
     """
     if ndim == 2:
         return windows.reshape(windows.shape[0], -1)
@@ -200,6 +241,16 @@ def check_adjacency(adjacency, n_nodes=None, name="adjacency"):
     -------
     adjacency : ndarray or scipy.sparse.csr_array of shape (n_nodes, n_nodes)
         Float64 weights, sparse if the input was sparse or a graph.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from sk_stfm.data import check_adjacency
+    >>> check_adjacency([[0, 1], [1, 0]])
+    array([[0., 1.],
+           [1., 0.]])
+    >>> type(check_adjacency(sp.eye(3), n_nodes=3)).__name__
+    'csr_array'
     """
     if _is_networkx_graph(adjacency):
         import networkx as nx

@@ -7,6 +7,7 @@ parses it and returns an :class:`~sk_stfm.data.STData`. The synthetic
 generators document their generating process, so their ground truth is known.
 """
 
+from ._baselines import published_baselines
 from ._loaders import (
     list_datasets,
     load_chickenpox,
@@ -30,4 +31,5 @@ __all__ = [
     "load_los_loop",
     "make_graph_signal",
     "make_seasonal_series",
+    "published_baselines",
 ]

@@ -16,6 +16,7 @@ from ._backbone_config import (
 from ._base import BaseSTEstimator
 from ._forecaster import STForecaster
 from ._spatial import SpatialContext, resolve_spatial
+from ._training import TimeBudget
 
 __all__ = [
     "BackboneConfig",
@@ -26,6 +27,7 @@ __all__ = [
     "RegisteredBackbone",
     "STForecaster",
     "SpatialContext",
+    "TimeBudget",
     "resolve_backbone",
     "resolve_spatial",
 ]

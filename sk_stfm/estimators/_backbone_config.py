@@ -16,6 +16,29 @@ class BackboneConfig(BaseEstimator):
     Subclasses set ``backbone_name`` (the registry key) and list the
     backbone's hyperparameters as their ``__init__`` parameters; ``build``
     passes them to the registered module class.
+
+    See Also
+    --------
+    RegisteredBackbone : Configuration of any registered backbone by name.
+
+    Examples
+    --------
+    A configuration of the registered ``"mlp"`` backbone with a single
+    search parameter, the width of its two hidden layers; ``hyperparameters``
+    translates it into the module's keyword arguments:
+
+    >>> from sk_stfm.estimators import BackboneConfig
+    >>> class TwoLayerMLPConfig(BackboneConfig):
+    ...     backbone_name = "mlp"
+    ...     def __init__(self, width=32):
+    ...         self.width = width
+    ...     def hyperparameters(self):
+    ...         return {"hidden_sizes": (self.width, self.width)}
+    >>> config = TwoLayerMLPConfig().set_params(width=8)
+    >>> config.build(n_steps=24, n_nodes=1, n_channels=2, horizon=6).encoder
+    Sequential(...)
+    >>> config.hyperparameters()
+    {'hidden_sizes': (8, 8)}
     """
 
     backbone_name = None
@@ -253,6 +276,14 @@ def resolve_backbone(backbone):
     -------
     config : BackboneConfig
         An unfitted copy.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators import DLinearConfig, resolve_backbone
+    >>> resolve_backbone("patchtst")
+    PatchTSTConfig()
+    >>> resolve_backbone(DLinearConfig(kernel_size=5))
+    DLinearConfig(kernel_size=5)
     """
     if isinstance(backbone, BackboneConfig):
         return clone(backbone)

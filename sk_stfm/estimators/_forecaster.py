@@ -238,8 +238,9 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples, *target_shape_)
-            Float64 forecasts with the shape and units of ``y`` in ``fit``.
+        y_pred : ndarray of shape (n_samples, horizon, n_nodes, n_targets)
+            Float64 forecasts with the shape and units of ``y`` in ``fit``:
+            each sample has the shape ``target_shape_``.
         """
         return restore_target_layout(self._forward_windows(X), self.target_shape_)
 
@@ -250,8 +251,9 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         ----------
         X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
             Input windows.
-        y : array-like of shape (n_samples, *target_shape_)
-            True targets; NaN entries are left out.
+        y : array-like of shape (n_samples, horizon, n_nodes, n_targets)
+            True targets, in the layout of ``y`` in ``fit`` (each sample of
+            shape ``target_shape_``); NaN entries are left out.
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Weights of the windows.
 

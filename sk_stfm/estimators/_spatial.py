@@ -19,6 +19,13 @@ class SpatialContext:
         Validated edge weights.
     grid_shape : tuple of int or None
         ``(H, W)`` of a grid.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators import SpatialContext
+    >>> context = SpatialContext("grid", grid_shape=(2, 3))
+    >>> context.available()
+    ('grid_shape',)
     """
 
     kind: str = "series"
@@ -55,6 +62,16 @@ def resolve_spatial(spatial, n_nodes):
     -------
     context : SpatialContext
         The resolved context.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.estimators import resolve_spatial
+    >>> resolve_spatial((2, 3), n_nodes=6).kind
+    'grid'
+    >>> ring = np.roll(np.eye(4), 1, axis=1) + np.roll(np.eye(4), -1, axis=1)
+    >>> resolve_spatial(ring, n_nodes=4).available()
+    ('adjacency',)
     """
     if spatial is None:
         return SpatialContext()

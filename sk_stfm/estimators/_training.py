@@ -5,7 +5,10 @@ operation, instead of a per-sample ``__getitem__`` and collate; this keeps
 the loop's overhead over plain PyTorch small.
 """
 
+import time
+
 import torch
+from skorch.callbacks import Callback
 from torch.utils.data import Dataset
 
 
@@ -113,3 +116,34 @@ class TemporalValidationSplit:
             return dataset, None
         cut = len(dataset) - n_valid
         return dataset.subset(slice(0, cut)), dataset.subset(slice(cut, None))
+
+
+class TimeBudget(Callback):
+    """Stop training once a wall-clock budget is spent.
+
+    Stops at the end of the first epoch that finishes after ``max_seconds``
+    from the start of training, the way skorch's ``EarlyStopping`` stops, so
+    that other callbacks (restoring the best weights, checkpoints) still run.
+
+    Parameters
+    ----------
+    max_seconds : float
+        Training time budget in seconds.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators import STForecaster, TimeBudget
+    >>> model = STForecaster(callbacks=[TimeBudget(max_seconds=300)])
+    """
+
+    def __init__(self, max_seconds):
+        self.max_seconds = max_seconds
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.monotonic()
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.monotonic() - self.start_ >= self.max_seconds:
+            if net.verbose:
+                print(f"Stopping: time budget of {self.max_seconds:.0f} s spent.")
+            raise KeyboardInterrupt

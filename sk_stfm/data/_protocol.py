@@ -1,0 +1,91 @@
+"""Leakage-safe windows for a chronological train / validation / test protocol."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._split import temporal_split
+from ._validation import check_series
+from ._windows import make_windows
+
+
+@dataclass
+class SplitWindows:
+    """Windows of the three parts of a chronological protocol.
+
+    Attributes
+    ----------
+    X_train, y_train, X_val, y_val, X_test, y_test : ndarray
+        Input and target windows ``(n, history | horizon, n_nodes, n_channels)``.
+    mean : ndarray of shape (n_nodes, n_channels)
+        Training mean used for normalization (0 without normalization).
+    scale : ndarray of shape (n_nodes, n_channels)
+        Training standard deviation used for normalization (1 without).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+
+def split_windows(
+    data, train, val, test, history, horizon, *, normalize=True, train_stride=1, dtype=np.float32
+):
+    """Split a series in time, normalize with training statistics, and window it.
+
+    This is the protocol of the long-term forecasting literature (Informer,
+    DLinear, PatchTST): validation and test windows start ``history`` rows
+    before their part so that their first target is the part's first row;
+    statistics come from the training rows only; test windows use stride 1.
+
+    Parameters
+    ----------
+    data : STData or array-like of shape (n_steps, n_nodes, n_channels)
+        The series.
+    train, val, test : int or float
+        Sizes of the parts, as in :func:`temporal_split`.
+    history : int
+        Input steps per window.
+    horizon : int
+        Target steps per window.
+    normalize : bool, default=True
+        Z-score every node and channel with the training mean and std.
+    train_stride : int, default=1
+        Stride of the training windows (validation and test use 1).
+    dtype : numpy dtype, default=np.float32
+        Dtype of the returned windows.
+
+    Returns
+    -------
+    windows : SplitWindows
+        The windows and the normalization statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import split_windows
+    >>> w = split_windows(np.arange(100.0), 60, 20, 20, history=10, horizon=5)
+    >>> w.X_train.shape, w.X_val.shape, w.X_test.shape
+    ((46, 10, 1, 1), (16, 10, 1, 1), (16, 10, 1, 1))
+    """
+    values = check_series(data.values if hasattr(data, "grid_shape") else data, name="data")
+    parts = temporal_split(values, train, val, test, overlap=history)
+    train_values = parts[0].astype(np.float64)
+    if normalize:
+        mean = np.nanmean(train_values, axis=0)
+        scale = np.nanstd(train_values, axis=0)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+    else:
+        mean = np.zeros(values.shape[1:])
+        scale = np.ones(values.shape[1:])
+    normalized = [((p - mean) / scale).astype(dtype) for p in parts]
+    X_train, y_train = make_windows(normalized[0], history, horizon, stride=train_stride)
+    X_val, y_val = make_windows(normalized[1], history, horizon)
+    X_test, y_test = make_windows(normalized[2], history, horizon)
+    return SplitWindows(X_train, y_train, X_val, y_val, X_test, y_test, mean, scale)
