@@ -257,12 +257,14 @@ class BaseSTEstimator(BaseEstimator):
         n_steps, n_nodes, n_channels = self.window_shape_
         horizon, _, n_targets = self.output_shape_
         self._resolve_components(n_nodes)
-        module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
-        module.load_state_dict(state_dict)
-        self.net_ = self._build_net(
-            module, self.objective_.make_criterion(), TemporalValidationSplit(0.0), False, 0
-        )
-        self.net_.initialize()
+        # Building initializes weights (then overwritten): keep it off the global RNG.
+        with torch.random.fork_rng(devices=[]):
+            module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
+            module.load_state_dict(state_dict)
+            self.net_ = self._build_net(
+                module, self.objective_.make_criterion(), TemporalValidationSplit(0.0), False, 0
+            )
+            self.net_.initialize()
 
     def _forward_windows(self, X):
         """Run the fitted network on ``X``; return 4-D float64 outputs."""

@@ -1,10 +1,9 @@
 """STForecaster: windows in, future windows out."""
 
-import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
+from ..metrics import masked_r2
 from ._base import BaseSTEstimator
 from ._persistence import load_payload, save_estimator
 from ._targets import restore_target_layout
@@ -260,17 +259,11 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         Returns
         -------
         score : float
-            Coefficient of determination, uniform over flattened targets.
+            Coefficient of determination per flattened target entry over its
+            observed windows, averaged uniformly (see
+            :func:`~sk_stfm.metrics.masked_r2`).
         """
-        y_pred = self.predict(X).reshape(len(X), -1)
-        y_true = np.asarray(y, dtype=np.float64).reshape(len(y_pred), -1)
-        observed = ~np.isnan(y_true)
-        if observed.all():
-            return r2_score(y_true, y_pred, sample_weight=sample_weight)
-        weights = None if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight)[:, None], y_true.shape
-        )[observed]
-        return r2_score(y_true[observed], y_pred[observed], sample_weight=weights)
+        return masked_r2(y, self.predict(X), sample_weight=sample_weight)
 
     def save(self, path):
         """Save the fitted forecaster to one file, without pickle.

@@ -58,7 +58,10 @@ def _import_sk_stfm_class(path):
     module_name, _, qualname = path.partition(":")
     if not module_name.startswith("sk_stfm."):
         raise ValueError(f"refusing to load class {path!r}: not part of sk_stfm.")
-    cls = getattr(importlib.import_module(module_name), qualname)
+    try:
+        cls = getattr(importlib.import_module(module_name), qualname)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load class {path!r}: it does not exist in sk_stfm.") from exc
     if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
         raise ValueError(f"refusing to load {path!r}: not an sk_stfm estimator class.")
     return cls
