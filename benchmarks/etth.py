@@ -94,6 +94,7 @@ def run_one(name, backbone, horizon, history, time_budget, seed):
         "n_test_windows": int(len(windows.X_test)),
         "epochs": model.n_epochs_,
         "best_epoch": best_epoch,
+        "valid_loss": [float(v) for v in history_log[:, "valid_loss"]],
         "seed": seed,
         "published": {
             row.model: [row.mse, row.mae]

@@ -29,7 +29,9 @@ exclude_patterns = ["_build", "generated/*.examples", "sg_execution_times.rst"]
 html_static_path = ["_static"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# No "inherited-members" default: in Sphinx 9 it would override the
+# ``:inherited-members:`` option of the class templates.
+autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -56,7 +58,31 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
     "remove_config_comments": True,
+    # Backreferences feed the "Examples using ..." minigallery of each API page.
+    "doc_module": ("sk_stfm",),
+    "backreferences_dir": "generated",
+    "reference_url": {"sk_stfm": None},
+    "inspect_global_variables": True,
+    "show_memory": False,
+    "min_reported_time": 1,
 }
+
+
+def _skip_third_party_members(app, what, name, obj, skip, options):
+    # Class pages document what sk_stfm defines, including what a class
+    # inherits from sk_stfm bases. Members inherited from scikit-learn,
+    # PyTorch or skorch (``get_params``, ``set_output``, ``set_fit_request``,
+    # ``nn.Module.train``, ...) are documented by those libraries, and their
+    # docstrings point to labels that do not exist here.
+    module = getattr(obj, "__module__", None)
+    if isinstance(module, str) and not module.startswith("sk_stfm"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_third_party_members)
+
 
 html_theme = "pydata_sphinx_theme"
 html_title = "sk_stfm"

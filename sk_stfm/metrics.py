@@ -6,6 +6,8 @@ Every metric flattens samples against the rest: ``y_true`` of shape
 
 import numpy as np
 
+__all__ = ["masked_mae", "masked_mape", "masked_r2", "masked_mse", "masked_rmse"]
+
 
 def _prepare(y_true, y_pred, sample_weight=None):
     y_true = np.asarray(y_true, dtype=np.float64)

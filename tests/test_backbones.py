@@ -10,10 +10,12 @@ import torch
 from sk_stfm.backbones import (
     BackboneSpec,
     BaseBackbone,
+    ByteDropout,
     DLinear,
     MLPBackbone,
     PatchTST,
     RevIN,
+    TransformerEncoderLayer,
     _registry,
     compatible_backbones,
     get_backbone,
@@ -274,13 +276,13 @@ def test_patchtst_patches_repeat_last_value():
 
 def test_patchtst_defaults_match_official_etth1_config():
     model = PatchTST(336, 1, 7, 96)
-    layer = model.encoder.layers[0]
+    layer = model.encoder[0]
     assert (model.patch_len, model.stride, model.d_model) == (16, 8, 16)
-    assert len(model.encoder.layers) == 3
-    assert layer.self_attn.num_heads == 4
+    assert len(model.encoder) == 3
+    assert layer.n_heads == 4
     assert layer.linear1.out_features == 128
-    assert layer.dropout.p == 0.3
-    assert layer.self_attn.dropout == 0.0
+    assert layer.dropout_ff.p == 0.3
+    assert layer.attn_dropout.p == 0.0
     assert model.head.dropout.p == 0.0
     assert model.head.linear.in_features == 42 * 16
     assert model.revin is not None and not model.revin.affine
@@ -453,3 +455,32 @@ def test_register_backbone_validates(registry_copy):
 def test_registry_copy_fixture_restores_registry():
     assert get_backbone("dlinear").cls is DLinear
     assert "toy_graph" not in list_backbones()
+
+
+def test_byte_dropout_drops_at_the_rounded_rate_and_keeps_the_mean():
+    torch.manual_seed(0)
+    layer = ByteDropout(0.3).train()
+    out = layer(torch.ones(200_000))
+    dropped = (out == 0).float().mean().item()
+    assert abs(dropped - 77 / 256) < 0.005
+    assert abs(out.mean().item() - 1.0) < 0.01
+    assert torch.equal(layer.eval()(torch.ones(5)), torch.ones(5))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_matches_torch_transformer_layer(norm_first):
+    """Same mathematics as nn.TransformerEncoderLayer, weights copied over."""
+    torch.manual_seed(0)
+    ours = TransformerEncoderLayer(16, 4, 32, dropout=0.0, norm_first=norm_first).eval()
+    reference = torch.nn.TransformerEncoderLayer(
+        16, 4, 32, dropout=0.0, activation="gelu", batch_first=True, norm_first=norm_first
+    ).eval()
+    with torch.no_grad():
+        reference.self_attn.in_proj_weight.copy_(ours.qkv.weight)
+        reference.self_attn.in_proj_bias.copy_(ours.qkv.bias)
+        reference.self_attn.out_proj.weight.copy_(ours.out_proj.weight)
+        reference.self_attn.out_proj.bias.copy_(ours.out_proj.bias)
+        for name in ("linear1", "linear2", "norm1", "norm2"):
+            getattr(reference, name).load_state_dict(getattr(ours, name).state_dict())
+    x = torch.randn(5, 7, 16)
+    torch.testing.assert_close(ours(x), reference(x), rtol=1e-5, atol=1e-5)

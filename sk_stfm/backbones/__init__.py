@@ -10,6 +10,7 @@ new horizon or output size when fine-tuning a pre-trained encoder.
 
 from ._base import BaseBackbone
 from ._dlinear import DLinear
+from ._layers import ByteDropout, TokenBatchNorm, TransformerEncoderLayer
 from ._mlp import MLPBackbone
 from ._patchtst import PatchTST
 from ._registry import (
@@ -24,10 +25,13 @@ from ._revin import RevIN
 __all__ = [
     "BackboneSpec",
     "BaseBackbone",
+    "ByteDropout",
     "DLinear",
     "MLPBackbone",
     "PatchTST",
     "RevIN",
+    "TokenBatchNorm",
+    "TransformerEncoderLayer",
     "compatible_backbones",
     "get_backbone",
     "list_backbones",

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 from ._base import BaseBackbone, _check_fraction, _check_int
+from ._layers import ByteDropout, TransformerEncoderLayer, make_norm
 from ._revin import RevIN
 
 
@@ -112,8 +113,11 @@ class PatchTST(BaseBackbone):
     activation : {"gelu", "relu"}, default="gelu"
         Feed-forward activation.
     norm_first : bool, default=False
-        Pre-norm Transformer layers (plus a final LayerNorm) instead of the
-        paper's post-norm.
+        Pre-norm Transformer layers (plus a final normalization) instead of
+        the paper's post-norm.
+    norm : {"batch", "layer"}, default="batch"
+        Normalization inside the Transformer: batch normalization of the
+        token features as in the paper, or LayerNorm.
     revin : bool, default=True
         Normalize each series per window and denormalize the output.
     revin_affine : bool, default=False
@@ -131,8 +135,9 @@ class PatchTST(BaseBackbone):
         ``Linear(patch_len -> d_model)``.
     positional_embedding : torch.nn.Parameter of shape (n_patches, d_model)
         Learned positional embedding.
-    encoder : torch.nn.TransformerEncoder
-        The Transformer.
+    encoder : torch.nn.Sequential
+        The Transformer: :class:`TransformerEncoderLayer` blocks (plus a
+        final LayerNorm when ``norm_first``).
     head : torch.nn.Module
         Flatten head ``Linear(n_patches * d_model -> horizon)``.
     channel_map : torch.nn.Module
@@ -140,11 +145,13 @@ class PatchTST(BaseBackbone):
 
     Notes
     -----
-    The paper normalizes with BatchNorm inside the Transformer; this
-    implementation uses :class:`torch.nn.TransformerEncoderLayer` and hence
-    LayerNorm, which does not depend on batch composition (predictions do not
-    change with the batch), and omits the optional residual attention of the
-    official code.
+    As in the paper, the Transformer normalizes with batch normalization by
+    default; in evaluation mode it uses running statistics, so predictions
+    do not depend on which windows share a batch. The optional residual
+    attention of the official code is omitted. The encoder layers
+    (:class:`TransformerEncoderLayer`) draw dropout masks from random bytes
+    (probabilities rounded to 1/256) and compute attention explicitly,
+    which makes a CPU training step about twice as fast.
 
     :meth:`encode` returns a tensor of shape
     ``(batch, n_nodes, n_channels, n_patches, d_model)`` in normalized units.
@@ -180,6 +187,7 @@ class PatchTST(BaseBackbone):
         head_dropout=0.0,
         activation="gelu",
         norm_first=False,
+        norm="batch",
         revin=True,
         revin_affine=False,
         subtract_last=False,
@@ -211,25 +219,23 @@ class PatchTST(BaseBackbone):
         self.positional_embedding = nn.Parameter(
             torch.empty(self.n_patches, self.d_model).uniform_(-0.02, 0.02)
         )
-        self.embedding_dropout = nn.Dropout(dropout)
-        layer = nn.TransformerEncoderLayer(
-            self.d_model,
-            n_heads,
-            dim_feedforward=_check_int(d_ff, "d_ff"),
-            dropout=dropout,
-            activation=activation,
-            batch_first=True,
-            norm_first=bool(norm_first),
-        )
-        # TransformerEncoderLayer ties attention dropout to ``dropout``; the
-        # official PatchTST keeps them apart (attn_dropout=0).
-        layer.self_attn.dropout = attn_dropout
-        self.encoder = nn.TransformerEncoder(
-            layer,
-            _check_int(n_layers, "n_layers"),
-            norm=nn.LayerNorm(self.d_model) if norm_first else None,
-            enable_nested_tensor=False,
-        )
+        self.embedding_dropout = ByteDropout(dropout)
+        layers = [
+            TransformerEncoderLayer(
+                self.d_model,
+                n_heads,
+                _check_int(d_ff, "d_ff"),
+                dropout=dropout,
+                attn_dropout=attn_dropout,
+                activation=activation,
+                norm_first=bool(norm_first),
+                norm=norm,
+            )
+            for _ in range(_check_int(n_layers, "n_layers"))
+        ]
+        if norm_first:
+            layers.append(make_norm(norm, self.d_model))
+        self.encoder = nn.Sequential(*layers)
         self.reset_head(self.horizon, self.n_targets)
 
     def patch(self, x):

@@ -209,7 +209,7 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
 
 
 def compatible_backbones(data_kind, task, available=()):
-    """Names of the backbones that can run on some data for some task.
+    """Return the names of the backbones that can run on some data for some task.
 
     Parameters
     ----------

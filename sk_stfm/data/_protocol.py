@@ -13,14 +13,33 @@ from ._windows import make_windows
 class SplitWindows:
     """Windows of the three parts of a chronological protocol.
 
-    Attributes
+    :func:`split_windows` returns it; each field is also an attribute.
+
+    Parameters
     ----------
-    X_train, y_train, X_val, y_val, X_test, y_test : ndarray
-        Input and target windows ``(n, history | horizon, n_nodes, n_channels)``.
+    X_train, y_train : ndarray
+        Input windows ``(n_windows, history, n_nodes, n_channels)`` and
+        target windows ``(n_windows, horizon, n_nodes, n_channels)`` of the
+        training part.
+    X_val, y_val : ndarray
+        Input and target windows of the validation part.
+    X_test, y_test : ndarray
+        Input and target windows of the test part.
     mean : ndarray of shape (n_nodes, n_channels)
         Training mean used for normalization (0 without normalization).
     scale : ndarray of shape (n_nodes, n_channels)
         Training standard deviation used for normalization (1 without).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import split_windows
+    >>> windows = split_windows(np.arange(100.0), 60, 20, 20, history=10, horizon=5)
+    >>> windows.X_test.shape, windows.y_test.shape
+    ((16, 10, 1, 1), (16, 5, 1, 1))
+    >>> restored = windows.y_test * windows.scale + windows.mean  # original units
+    >>> restored[0, :, 0, 0].round(3)
+    array([80., 81., 82., 83., 84.])
     """
 
     X_train: np.ndarray

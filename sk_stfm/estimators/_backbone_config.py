@@ -176,12 +176,16 @@ class PatchTSTConfig(BackboneConfig):
         Width of the feed-forward layers.
     dropout : float, default=0.3
         Dropout inside the encoder.
+    attn_dropout : float, default=0.0
+        Dropout on the attention weights.
     head_dropout : float, default=0.0
         Dropout of the flatten head.
     activation : {"gelu", "relu"}, default="gelu"
         Feed-forward activation.
     norm_first : bool, default=False
         Pre-norm instead of post-norm encoder layers.
+    norm : {"batch", "layer"}, default="batch"
+        Normalization inside the encoder (batch norm as in the paper).
     revin : bool, default=True
         Reversible instance normalization of each series.
     revin_affine : bool, default=False
@@ -208,9 +212,11 @@ class PatchTSTConfig(BackboneConfig):
         n_layers=3,
         d_ff=128,
         dropout=0.3,
+        attn_dropout=0.0,
         head_dropout=0.0,
         activation="gelu",
         norm_first=False,
+        norm="batch",
         revin=True,
         revin_affine=False,
         subtract_last=False,
@@ -223,9 +229,11 @@ class PatchTSTConfig(BackboneConfig):
         self.n_layers = n_layers
         self.d_ff = d_ff
         self.dropout = dropout
+        self.attn_dropout = attn_dropout
         self.head_dropout = head_dropout
         self.activation = activation
         self.norm_first = norm_first
+        self.norm = norm
         self.revin = revin
         self.revin_affine = revin_affine
         self.subtract_last = subtract_last

@@ -47,7 +47,16 @@ class BaseSTEstimator(BaseEstimator):
 
     Subclasses set ``_task`` (a task name of :class:`~sk_stfm.utils.STFMTags`)
     and implement the public methods of their task on top of
-    :meth:`_fit_windows` and :meth:`_forward_windows`.
+    :meth:`_fit_windows` and :meth:`_forward_windows`; the parameters are
+    those of :class:`STForecaster`.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators import BaseSTEstimator, STForecaster
+    >>> issubclass(STForecaster, BaseSTEstimator)
+    True
+    >>> STForecaster._task
+    'forecasting'
     """
 
     _task = None

@@ -140,9 +140,27 @@ class TimeBudget(Callback):
         self.max_seconds = max_seconds
 
     def on_train_begin(self, net, **kwargs):
+        """Start the clock.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained.
+        **kwargs
+            Other arguments skorch passes to callbacks.
+        """
         self.start_ = time.monotonic()
 
     def on_epoch_end(self, net, **kwargs):
+        """Stop training when the budget is spent.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained.
+        **kwargs
+            Other arguments skorch passes to callbacks.
+        """
         if time.monotonic() - self.start_ >= self.max_seconds:
             if net.verbose:
                 print(f"Stopping: time budget of {self.max_seconds:.0f} s spent.")

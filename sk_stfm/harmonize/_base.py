@@ -30,6 +30,26 @@ class BaseSTTransformer(TransformerMixin, BaseEstimator):
     Windows cut with overlap count a step several times; this weights the
     statistics evenly in practice and keeps transformers stateless about how
     the windows were made.
+
+    Examples
+    --------
+    A transformer that subtracts the training maximum of each node and
+    channel; validation, layouts and NaN handling come from the base class:
+
+    >>> import numpy as np
+    >>> from sk_stfm.harmonize import BaseSTTransformer
+    >>> class MaxShift(BaseSTTransformer):
+    ...     def __init__(self, *, window_shape=None):
+    ...         self.window_shape = window_shape
+    ...     def _fit(self, windows):
+    ...         self.max_ = np.nanmax(windows, axis=(0, 1))
+    ...     def _transform(self, windows):
+    ...         return windows - self.max_
+    >>> X = np.arange(6.0).reshape(1, 3, 1, 2)
+    >>> MaxShift().fit_transform(X)[0, :, 0]
+    array([[-4., -4.],
+           [-2., -2.],
+           [ 0.,  0.]])
     """
 
     _parameter_constraints: dict = {"window_shape": [tuple, list, None]}

@@ -84,6 +84,17 @@ def add_time_channel(data, unit="s"):
     -------
     data : STData
         A copy with ``n_channels + 1`` float64 channels, the last named ``"time"``.
+
+    Examples
+    --------
+    >>> from sk_stfm.datasets import make_seasonal_series
+    >>> from sk_stfm.harmonize import add_time_channel
+    >>> data = make_seasonal_series(n_steps=4, start="2024-01-01", random_state=0)
+    >>> timed = add_time_channel(data, unit="h")
+    >>> timed.channel_names
+    ['channel_0', 'time']
+    >>> timed.values[:, 0, -1]  # hours since 1970-01-01
+    array([473352., 473353., 473354., 473355.])
     """
     if not isinstance(data, STData) or data.timestamps is None:
         raise ValueError("data must be an STData with timestamps.")

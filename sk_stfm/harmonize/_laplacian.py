@@ -35,6 +35,15 @@ def laplacian_eigenvectors(adjacency, n_components, normalized=True):
         Orthonormal columns, the sign fixed so that the entry of largest
         magnitude is positive; zero columns pad graphs with fewer than
         ``n_components + 1`` nodes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.harmonize import laplacian_eigenvectors
+    >>> ring = np.roll(np.eye(4), 1, axis=1) + np.roll(np.eye(4), -1, axis=1)
+    >>> eigenvalues, eigenvectors = laplacian_eigenvectors(ring, n_components=2)
+    >>> eigenvalues.round(3), eigenvectors.shape
+    (array([1., 1.]), (4, 2))
     """
     adjacency = check_adjacency(adjacency)
     n_nodes = adjacency.shape[0]

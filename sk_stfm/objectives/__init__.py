@@ -24,6 +24,14 @@ def resolve_objective(objective):
     -------
     objective : BaseObjective
         An unfitted copy, safe to use inside ``fit``.
+
+    Examples
+    --------
+    >>> from sk_stfm.objectives import Regression, resolve_objective
+    >>> resolve_objective(None)
+    Regression()
+    >>> resolve_objective(Regression(loss="mae"))
+    Regression(loss='mae')
     """
     if objective is None:
         return Regression()

@@ -12,6 +12,23 @@ class BaseObjective(BaseEstimator):
     so that ``set_params(objective__loss="mae")`` and searches reach its
     parameters) that turns model outputs and targets into a loss. Objectives
     never import estimators; estimators call them.
+
+    Subclasses list their settings as ``__init__`` parameters and implement
+    :meth:`make_criterion`.
+
+    Examples
+    --------
+    A mean absolute error objective, usable as ``objective=`` of any
+    estimator:
+
+    >>> import torch
+    >>> from sk_stfm.objectives import BaseObjective, MaskedLoss
+    >>> class MAE(BaseObjective):
+    ...     def make_criterion(self):
+    ...         return MaskedLoss("mae")
+    >>> criterion = MAE().make_criterion()
+    >>> criterion(torch.zeros(2), torch.tensor([1.0, float("nan")]))
+    tensor(1.)
     """
 
     # Configuration objects are not estimators to fit: keep them out of

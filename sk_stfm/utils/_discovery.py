@@ -23,6 +23,13 @@ def all_estimators(type_filter=None):
     -------
     estimators : list of (str, type)
         Class names and classes, sorted by name.
+
+    Examples
+    --------
+    >>> from sk_stfm.utils import all_estimators
+    >>> names = [name for name, _ in all_estimators(type_filter="transformer")]
+    >>> "STStandardScaler" in names
+    True
     """
     import sk_stfm
 

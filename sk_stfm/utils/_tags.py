@@ -36,6 +36,17 @@ class STFMTags:
     requires : tuple of str, default=()
         Context it cannot run without, e.g. ``("adjacency",)`` or
         ``("grid_shape",)``.
+
+    Examples
+    --------
+    Tags of a graph model that needs the adjacency:
+
+    >>> from sk_stfm.utils import STFMTags
+    >>> tags = STFMTags(
+    ...     data_kinds=("graph",), dependencies=("spatio-temporal",), requires=("adjacency",)
+    ... )
+    >>> tags.tasks
+    ('forecasting',)
     """
 
     data_kinds: tuple = ("series",)
@@ -72,6 +83,15 @@ def get_stfm_tags(obj):
     -------
     tags : STFMTags
         The object's spatio-temporal tags.
+
+    Examples
+    --------
+    >>> from sk_stfm.objectives import Regression
+    >>> from sk_stfm.utils import get_stfm_tags
+    >>> get_stfm_tags(Regression()).dependencies
+    ('temporal', 'spatial', 'spatio-temporal')
+    >>> get_stfm_tags(object()).data_kinds
+    ('series',)
     """
     method = getattr(obj, "__stfm_tags__", None)
     return method() if callable(method) else STFMTags()
