@@ -25,6 +25,7 @@ from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim
 from ..harmonize._missing import fill_along_time
 from ..objectives import BaseObjective, resolve_objective
+from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
 from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
@@ -42,7 +43,7 @@ def _as_tensor(array, dtype=torch.float32):
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
-class BaseSTEstimator(BaseEstimator):
+class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     """Shared parameters, validation and skorch training of sk_stfm estimators.
 
     Subclasses set ``_task`` (a task name of :class:`~sk_stfm.utils.STFMTags`)

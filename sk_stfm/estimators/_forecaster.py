@@ -4,6 +4,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import masked_r2
+from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
 from ._persistence import load_payload, save_estimator
 from ._targets import restore_target_layout
@@ -128,6 +129,24 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
     """
 
     _task = "forecasting"
+    _test_params = (
+        {
+            "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+        {"backbone": "dlinear", "max_epochs": 20, "lr": 1e-2, "batch_size": 32},
+        {
+            "backbone": PatchTSTConfig(
+                patch_len=2, stride=1, d_model=8, n_heads=2, n_layers=1, d_ff=16,
+                dropout=0.0, revin=False,
+            ),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 64,
+        },
+    )
 
     def __init__(
         self,
@@ -168,39 +187,6 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
-
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return cheap parameter sets for the common tests.
-
-        Tiny networks trained for a few epochs, no download.
-
-        Parameters
-        ----------
-        parameter_set : str, default="default"
-            Name of the set; only ``"default"`` exists.
-
-        Returns
-        -------
-        params : list of dict
-            Keyword arguments, each building one test instance.
-        """
-        from ._backbone_config import MLPConfig, PatchTSTConfig
-
-        return [
-            {"backbone": MLPConfig(hidden_sizes=(16,), revin=False), "max_epochs": 20,
-             "lr": 1e-2, "batch_size": 32},
-            {"backbone": "dlinear", "max_epochs": 20, "lr": 1e-2, "batch_size": 32},
-            {
-                "backbone": PatchTSTConfig(
-                    patch_len=2, stride=1, d_model=8, n_heads=2, n_layers=1, d_ff=16,
-                    dropout=0.0, revin=False,
-                ),
-                "max_epochs": 20,
-                "lr": 1e-2,
-                "batch_size": 64,
-            },
-        ]
 
     def fit(self, X, y, validation_data=None):
         """Train the forecaster.

@@ -13,11 +13,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim, restore_layout
+from ..utils._test_params import TestParamsMixin
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-class BaseSTTransformer(TransformerMixin, BaseEstimator):
+class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
     """Base class of the NaN-aware transformers on spatio-temporal windows.
 
     Subclasses implement ``_fit(windows)`` (optional, for statistics) and
@@ -53,8 +54,6 @@ class BaseSTTransformer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {"window_shape": [tuple, list, None]}
-    # Cheap, offline parameter sets for the common tests (see get_test_params).
-    _test_params = [{}]
 
     def _check_windows(self, X, *, reset):
         """Validate ``X`` and return ``(windows, ndim_of_input)``."""
@@ -145,21 +144,6 @@ class BaseSTTransformer(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    @classmethod
-    def get_test_params(cls, parameter_set="default"):
-        """Return cheap parameter sets for the common tests.
-
-        Parameters
-        ----------
-        parameter_set : str, default="default"
-            Name of the set; only ``"default"`` exists.
-
-        Returns
-        -------
-        params : list of dict
-            Keyword arguments, each building one test instance.
-        """
-        return [dict(params) for params in cls._test_params]
 
 
 def nan_reduce(func, windows):
