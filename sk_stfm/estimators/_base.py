@@ -161,14 +161,16 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     def _seed(self):
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
-    def _callbacks(self, has_validation):
+    def _callbacks(self, has_validation, stage="train"):
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if has_validation and self.patience is not None:
             # load_best: end on the best-validation weights, not the last ones.
             callbacks.append(
                 ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
             )
-        if self.checkpoint_dir is not None:
+        # Checkpoints and resuming belong to the task stage; a pre-training
+        # stage is short and starts from scratch.
+        if self.checkpoint_dir is not None and stage == "train":
             checkpoint = Checkpoint(
                 dirname=str(self.checkpoint_dir),
                 monitor=None,
@@ -185,7 +187,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             callbacks.append(("progress", ProgressBar()))
         return callbacks
 
-    def _build_net(self, module, criterion, train_split, has_validation, seed):
+    def _build_net(
+        self, module, criterion, train_split, has_validation, seed, stage="train", max_epochs=None
+    ):
         optimizer = (
             _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
         )
@@ -196,14 +200,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             optimizer=optimizer,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs if max_epochs is None else max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatchLoader,
             iterator_valid=TensorBatchLoader,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
             train_split=train_split,
-            callbacks=self._callbacks(has_validation),
+            callbacks=self._callbacks(has_validation, stage),
             device=self._device(),
             verbose=int(self.verbose),
         )
@@ -225,6 +229,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             mean = np.nanmean(windows, axis=(0, 1))
         self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
         train = WindowDataset(_as_tensor(self._fill_missing(windows)), _as_tensor(targets))
+        raw_windows = {"train": windows, "validation": None}
         validation = None
         if validation_data is not None:
             X_val, y_val = validation_data
@@ -238,6 +243,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             validation = WindowDataset(
                 _as_tensor(self._fill_missing(val_windows)), _as_tensor(val_targets)
             )
+            raw_windows["validation"] = val_windows
         split = TemporalValidationSplit(self.validation_fraction, validation)
         has_validation = validation is not None or split(train)[1] is not None
         seed = self._seed()
@@ -249,6 +255,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
+            self._pretrain(module, train, raw_windows, split, has_validation, seed)
+            self.objective_.prepare_finetuning(module, horizon, n_targets)
             self.net_ = self._build_net(
                 module, self.objective_.make_criterion(), split, has_validation, seed
             )
@@ -261,6 +269,35 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _pretrain(self, module, train, raw_windows, split, has_validation, seed):
+        """Run the objective's self-supervised stage, if it has one.
+
+        The pretext targets are the input windows themselves, with their
+        missing values still NaN so that the loss leaves them out.
+        """
+        pretext = self.objective_.make_pretext(module)
+        if pretext is None:
+            self.pretrain_history_ = None
+            return
+        pretext_module, criterion = pretext
+        pretext_train = WindowDataset(train.X, _as_tensor(raw_windows["train"]))
+        pretext_valid = None
+        if split.validation is not None:
+            pretext_valid = WindowDataset(
+                split.validation.X, _as_tensor(raw_windows["validation"])
+            )
+        net = self._build_net(
+            pretext_module,
+            criterion,
+            TemporalValidationSplit(split.fraction, pretext_valid),
+            has_validation,
+            seed,
+            stage="pretrain",
+            max_epochs=self.objective_.pretrain_epochs,
+        )
+        net.fit(pretext_train, None)
+        self.pretrain_history_ = net.history
 
     def _restore_network(self, state_dict):
         """Rebuild ``net_`` around saved weights (see ``load``)."""

@@ -39,7 +39,9 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         parameters are reachable as ``backbone__d_model``.
     objective : str, BaseObjective or None, default=None
         The training objective; ``None`` and ``"regression"`` mean
-        :class:`~sk_stfm.objectives.Regression` (masked MSE).
+        :class:`~sk_stfm.objectives.Regression` (masked MSE);
+        :class:`~sk_stfm.objectives.Masked` pre-trains the backbone on
+        masked reconstruction first.
     adapter : None, default=None
         Transfer adapter; none is available in this version.
     spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
@@ -97,7 +99,10 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         Training mean of each node and channel, filling inputs with no
         observation at all.
     n_epochs_ : int
-        Epochs trained.
+        Epochs trained (task stage).
+    pretrain_history_ : skorch.History or None
+        History of the objective's self-supervised pre-training stage
+        (``None`` for objectives without one).
     n_features_in_ : int
         Number of features per sample of ``X``.
 

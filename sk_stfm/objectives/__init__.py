@@ -7,9 +7,10 @@ configuration objects, so objectives are hyperparameters like any other.
 from sklearn.base import clone
 
 from ._base import BaseObjective
+from ._masked import Masked, MaskedReconstruction, MaskedReconstructionLoss
 from ._regression import MaskedLoss, Regression
 
-_SHORTCUTS = {"regression": Regression}
+_SHORTCUTS = {"regression": Regression, "masked": Masked}
 
 
 def resolve_objective(objective):
@@ -18,7 +19,8 @@ def resolve_objective(objective):
     Parameters
     ----------
     objective : str, BaseObjective or None
-        ``None`` and ``"regression"`` give :class:`Regression`.
+        ``None`` and ``"regression"`` give :class:`Regression`, ``"masked"``
+        gives :class:`Masked`.
 
     Returns
     -------
@@ -49,4 +51,12 @@ def resolve_objective(objective):
     )
 
 
-__all__ = ["BaseObjective", "MaskedLoss", "Regression", "resolve_objective"]
+__all__ = [
+    "BaseObjective",
+    "Masked",
+    "MaskedLoss",
+    "MaskedReconstruction",
+    "MaskedReconstructionLoss",
+    "Regression",
+    "resolve_objective",
+]

@@ -46,6 +46,44 @@ class BaseObjective(BaseEstimator):
         """
         raise NotImplementedError
 
+    # Objectives without a pre-training stage train the task directly.
+    pretrain_epochs = 0
+
+    def make_pretext(self, backbone):
+        """Return the model and loss of a self-supervised pre-training stage.
+
+        Parameters
+        ----------
+        backbone : BaseBackbone
+            The freshly built backbone.
+
+        Returns
+        -------
+        pretext : tuple of (torch.nn.Module, torch.nn.Module) or None
+            Module and criterion to pre-train with (targets are the input
+            windows), or ``None`` when the objective has no such stage.
+
+        Examples
+        --------
+        >>> from sk_stfm.objectives import Regression
+        >>> Regression().make_pretext(backbone=None) is None
+        True
+        """
+        return None
+
+    def prepare_finetuning(self, backbone, horizon, n_targets):
+        """Prepare a pre-trained backbone for the task (no-op by default).
+
+        Parameters
+        ----------
+        backbone : BaseBackbone
+            The backbone after pre-training.
+        horizon : int
+            Output steps of the task.
+        n_targets : int
+            Output channels of the task.
+        """
+
     def __stfm_tags__(self):
         """Return the spatio-temporal tags of the objective.
 

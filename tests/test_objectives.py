@@ -1,0 +1,155 @@
+"""Training objectives: regression and masked pre-training."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from sk_stfm.backbones import MLPBackbone
+from sk_stfm.data import make_windows
+from sk_stfm.datasets import make_seasonal_series
+from sk_stfm.estimators import PatchTSTConfig, STForecaster
+from sk_stfm.objectives import (
+    Masked,
+    MaskedReconstruction,
+    MaskedReconstructionLoss,
+    Regression,
+    resolve_objective,
+)
+
+TINY_PATCHTST = PatchTSTConfig(patch_len=8, stride=8, d_model=8, n_heads=2, n_layers=1, d_ff=16)
+
+
+@pytest.fixture(scope="module")
+def windows():
+    data = make_seasonal_series(n_steps=700, n_channels=2, periods=(24,), random_state=0)
+    X, y = make_windows(data, history=48, horizon=12)
+    return X[:500], y[:500], X[560:], y[560:]
+
+
+class _Identity(torch.nn.Module):
+    def forward(self, x):
+        return x
+
+
+def test_reconstruction_hides_whole_patches_and_fills_with_the_visible_mean():
+    torch.manual_seed(0)
+    model = MaskedReconstruction(_Identity(), mask_ratio=0.5, patch_len=4)
+    x = torch.arange(2 * 16 * 3 * 2, dtype=torch.float32).reshape(2, 16, 3, 2)
+    seen, hidden = model(x)
+    # Patches are hidden for all channels of a node together, 4 steps at a time.
+    assert torch.equal(hidden[..., 0], hidden[..., 1])
+    assert torch.equal(hidden[:, ::4], hidden[:, 3::4])
+    visible = ~hidden
+    mean = (x * visible).sum(1, keepdim=True) / visible.sum(1, keepdim=True).clamp(min=1)
+    torch.testing.assert_close(seen[hidden], mean.expand_as(x)[hidden])
+    torch.testing.assert_close(seen[visible], x[visible])
+
+
+def test_reconstruction_hides_about_the_mask_ratio():
+    torch.manual_seed(0)
+    model = MaskedReconstruction(_Identity(), mask_ratio=0.3, patch_len=2)
+    _, hidden = model(torch.zeros(256, 40, 4, 1))
+    assert abs(hidden.float().mean().item() - 0.3) < 0.02
+
+
+def test_reconstruction_loss_counts_hidden_observed_entries_only():
+    reconstruction = torch.zeros(4)
+    hidden = torch.tensor([True, True, False, True])
+    target = torch.tensor([2.0, float("nan"), 100.0, 4.0])
+    loss = MaskedReconstructionLoss("mse")((reconstruction, hidden), target)
+    assert loss.item() == pytest.approx((4.0 + 16.0) / 2)
+
+
+def test_masked_pretraining_learns_to_reconstruct(windows):
+    X, y, _, _ = windows
+    model = STForecaster(
+        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=6),
+        max_epochs=1, lr=3e-3, random_state=0,
+    ).fit(X, y)
+    losses = model.pretrain_history_[:, "valid_loss"]
+    assert len(losses) >= 3
+    assert min(losses) < 0.7 * losses[0]
+
+
+def test_masked_forecaster_beats_repeating_the_last_value(windows):
+    X, y, X_test, y_test = windows
+    model = STForecaster(
+        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=3), max_epochs=4,
+        lr=3e-3, random_state=0,
+    ).fit(X, y)
+    naive = np.mean((np.repeat(X_test[:, -1:], y.shape[1], axis=1) - y_test) ** 2)
+    assert np.mean((model.predict(X_test) - y_test) ** 2) < 0.5 * naive
+
+
+def _encoder_state(model):
+    return {
+        k: v.clone()
+        for k, v in model.net_.module_.state_dict().items()
+        if not k.startswith(("head.", "channel_map."))
+    }
+
+
+@pytest.mark.parametrize("finetune", ["head", "frozen"])
+def test_head_finetuning_leaves_the_encoder_as_pretrained(windows, finetune):
+    X, y, _, _ = windows
+    states = []
+    for epochs in (1, 3):
+        model = STForecaster(
+            backbone=TINY_PATCHTST,
+            objective=Masked(patch_len=8, pretrain_epochs=2, finetune=finetune),
+            max_epochs=epochs, patience=None, random_state=0,
+        ).fit(X, y)
+        states.append((_encoder_state(model), model.net_.module_.head.linear.weight.clone()))
+    (encoder_1, head_1), (encoder_3, head_3) = states
+    assert not torch.equal(head_1, head_3)
+    for key, value in encoder_1.items():
+        if finetune == "head" and "running" in key or key.endswith("num_batches_tracked"):
+            continue  # "head" keeps the encoder's weights, not its batch statistics
+        torch.testing.assert_close(value, encoder_3[key], msg=key)
+
+
+def test_masked_model_round_trips_through_pickle_and_save(windows, tmp_path):
+    X, y, X_test, _ = windows
+    model = STForecaster(
+        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=1, finetune="frozen"),
+        max_epochs=1, random_state=0,
+    ).fit(X, y)
+    expected = model.predict(X_test)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X_test), expected)
+    loaded = STForecaster.load(model.save(tmp_path / "masked.pt"))
+    np.testing.assert_array_equal(loaded.predict(X_test), expected)
+    assert loaded.get_params()["objective__finetune"] == "frozen"
+
+
+def test_grid_search_over_objectives(windows):
+    X, y, _, _ = windows
+    search = GridSearchCV(
+        STForecaster(backbone=TINY_PATCHTST, max_epochs=1, random_state=0),
+        {"objective": [Regression(), Masked(patch_len=8, pretrain_epochs=1)]},
+        cv=TimeSeriesSplit(n_splits=2),
+    ).fit(X[:200], y[:200])
+    assert set(search.cv_results_["param_objective"].astype(str)) == {
+        "Regression()",
+        "Masked(patch_len=8, pretrain_epochs=1)",
+    }
+
+
+def test_objective_shortcuts_and_errors():
+    assert isinstance(resolve_objective("masked"), Masked)
+    assert isinstance(resolve_objective(None), Regression)
+    with pytest.raises(ValueError, match="objective must be one of"):
+        resolve_objective("contrastive-ish")
+    with pytest.raises(TypeError, match="objective"):
+        resolve_objective(3)
+    with pytest.raises(ValueError, match="finetune"):
+        Masked(finetune="some").make_criterion()
+
+
+def test_short_windows_mask_in_chunks_of_their_length():
+    backbone = MLPBackbone(4, 1, 1, horizon=2)
+    module, _ = Masked(patch_len=16).make_pretext(backbone)
+    assert module.patch_len == 4
+    assert backbone.horizon == 4  # the pretext head outputs the whole window
