@@ -28,6 +28,7 @@ from torch.optim.lr_scheduler import ExponentialLR
 from sk_stfm.data import split_windows
 from sk_stfm.datasets import load_etth1, load_etth2, published_baselines
 from sk_stfm.estimators import DLinearConfig, PatchTSTConfig, STForecaster, TimeBudget
+from sk_stfm.metrics import masked_mae, masked_mse
 
 RESULTS = Path(__file__).parent / "results"
 LOADERS = {"ETTh1": load_etth1, "ETTh2": load_etth2}
@@ -62,8 +63,7 @@ def make_forecaster(backbone, time_budget, seed):
 
 def evaluate(y_true, y_pred):
     """MSE and MAE over every test window, step and channel."""
-    error = y_pred - y_true
-    return float(np.mean(error**2)), float(np.mean(np.abs(error)))
+    return masked_mse(y_true, y_pred), masked_mae(y_true, y_pred)
 
 
 def run_one(name, backbone, horizon, history, time_budget, seed):

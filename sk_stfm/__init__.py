@@ -1,3 +1,21 @@
-"""sk_stfm: the scikit-learn of spatio-temporal foundation models."""
+"""sk_stfm: the scikit-learn of spatio-temporal foundation models.
+
+The main estimators are re-exported here; every stage of the pipeline has
+its own sub-package (:mod:`sk_stfm.data`, :mod:`sk_stfm.datasets`,
+:mod:`sk_stfm.harmonize`, :mod:`sk_stfm.backbones`, :mod:`sk_stfm.objectives`,
+:mod:`sk_stfm.estimators`, :mod:`sk_stfm.metrics`).
+"""
 
 __version__ = "0.1.0.dev0"
+
+from .data import STData, make_windows, split_windows, temporal_split  # noqa: E402
+from .estimators import STForecaster  # noqa: E402
+
+__all__ = [
+    "STData",
+    "STForecaster",
+    "__version__",
+    "make_windows",
+    "split_windows",
+    "temporal_split",
+]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import masked_mae, masked_mse
+
 
 def _require_matplotlib():
     try:
@@ -36,13 +38,24 @@ def _positive_float(text):
 
 
 def _errors(y_true, y_pred):
-    error = y_pred - y_true
-    return float(np.mean(error**2)), float(np.mean(np.abs(error)))
+    return masked_mse(y_true, y_pred), masked_mae(y_true, y_pred)
 
 
 def run_demo(args):
     """Forecast ETTh1 with a time-bounded PatchTST and compare with baselines."""
     import torch
+
+    plt = _require_matplotlib()  # before training, not after four minutes of it
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return _demo(args, plt)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _demo(args, plt):
+    """The demo itself; ``run_demo`` sets up and restores the process state."""
     from skorch.callbacks import LRScheduler
     from torch.optim.lr_scheduler import ExponentialLR
 
@@ -50,7 +63,6 @@ def run_demo(args):
     from .datasets import load_etth1, published_baselines
     from .estimators import PatchTSTConfig, STForecaster, TimeBudget
 
-    torch.set_num_threads(args.threads)
     data = load_etth1()
     print(f"Loaded {data.name}: {data.n_steps} hourly steps x {data.n_channels} channels.")
     windows = split_windows(
@@ -88,7 +100,6 @@ def run_demo(args):
         if row.model != "Repeat":
             print(f"  {row.model + ' (published)':34} {row.mse:6.3f} / {row.mae:6.3f}")
 
-    plt = _require_matplotlib()
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     window, channel = 0, data.n_channels - 1  # the first test window, oil temperature
@@ -106,6 +117,7 @@ def run_demo(args):
     ax.legend()
     fig.tight_layout()
     fig.savefig(output, dpi=120)
+    plt.close(fig)
     print(f"\nSaved the forecast plot to {output}")
     return 0
 

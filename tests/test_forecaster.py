@@ -356,7 +356,9 @@ def test_validation_fraction_validates_on_the_last_windows(seasonal):
     n_valid = round(0.25 * n)
     model = _forecaster(max_epochs=2, validation_fraction=0.25).fit(X_train, y_train)
     assert _epoch_sizes(model, "valid") == n_valid
-    assert _epoch_sizes(model, "train") == n - n_valid
+    # The windows that share steps with the validation windows do not train.
+    gap = X_train.shape[1] + y_train.shape[1] - 1
+    assert _epoch_sizes(model, "train") == n - n_valid - gap
     # Without early stopping the final weights are the last epoch's, whose
     # validation loss is the error on the tail windows, not on the head.
     recorded = model.net_.history[-1, "valid_loss"]
@@ -403,11 +405,28 @@ def test_early_stopping_ends_on_the_best_validation_weights(seasonal):
     assert best > 0  # a later epoch, not the initial descent only
     assert history[best, "valid_loss_best"] and not history[-1, "valid_loss_best"]
     recorder = _callback(model, "recorder")
-    assert len(recorder.weights_) == len(history)
+    # User callbacks run after early stopping, which ends the fit at the end of
+    # the last epoch: the recorder sees every epoch but that one.
+    assert len(recorder.weights_) == len(history) - 1
     _assert_same_weights(model.net_.module_.state_dict(), recorder.weights_[best])
     recomputed = _mse(model.predict(X_test), damped)
     assert recomputed == pytest.approx(valid_loss[best], rel=1e-5)
     assert recomputed != pytest.approx(valid_loss[-1], rel=1e-3)
+
+
+def test_a_time_budget_still_ends_on_the_best_weights(seasonal):
+    """A user callback that stops training runs after early stopping, so the
+    final epoch is considered when the best weights are restored."""
+    from sk_stfm.estimators import TimeBudget
+
+    X_train, y_train, X_test, y_test = seasonal
+    model = _forecaster(
+        max_epochs=50, patience=50, callbacks=[TimeBudget(max_seconds=0.0)]
+    ).fit(X_train, y_train, validation_data=(X_test, y_test))
+    history = model.net_.history
+    assert len(history) == 1 and history[-1, "valid_loss_best"]
+    recomputed = _mse(model.predict(X_test), y_test)
+    assert recomputed == pytest.approx(history[-1, "valid_loss"], rel=1e-5)
 
 
 def test_without_patience_training_runs_max_epochs(seasonal):
@@ -572,8 +591,9 @@ def test_resume_continues_from_the_checkpoint(seasonal, tmp_path):
     X_train, y_train, _, _ = seasonal
     first = _forecaster(max_epochs=2, checkpoint_dir=tmp_path).fit(X_train, y_train)
     saved = torch.load(tmp_path / "params.pt", weights_only=True)
+    # max_epochs counts the whole fit: the resumed run trains the 3 epochs left.
     resumed = _forecaster(
-        max_epochs=3,
+        max_epochs=5,
         checkpoint_dir=tmp_path,
         resume=True,
         callbacks=[("start", FirstEpochWeights())],
@@ -584,6 +604,14 @@ def test_resume_continues_from_the_checkpoint(seasonal, tmp_path):
     assert resumed.n_epochs_ == 5
     # Training restarted from the saved weights, not from a new initialization.
     _assert_same_weights(_callback(resumed, "start").weights_, saved)
+
+
+def test_resuming_a_finished_fit_trains_no_more(seasonal, tmp_path):
+    X_train, y_train, X_test, _ = seasonal
+    first = _forecaster(max_epochs=2, checkpoint_dir=tmp_path).fit(X_train, y_train)
+    again = _forecaster(max_epochs=2, checkpoint_dir=tmp_path, resume=True).fit(X_train, y_train)
+    assert again.n_epochs_ == 2
+    np.testing.assert_array_equal(again.predict(X_test), first.predict(X_test))
 
 
 def test_resume_without_a_checkpoint_trains_from_scratch(seasonal, tmp_path):
@@ -743,3 +771,38 @@ def test_score_barely_changes_when_one_target_is_missing(graph):
     y_one_nan = y.copy()
     y_one_nan[0, 0, 0, 0] = np.nan  # one of len(y) * 6 * 4 * 3 entries
     assert model.score(X, y_one_nan) == pytest.approx(model.score(X, y), abs=0.05)
+
+
+# ------------------------------------------------------------ backbone configs
+@pytest.mark.parametrize("config_cls", [DLinearConfig, PatchTSTConfig, MLPConfig])
+def test_configs_mirror_the_module_hyperparameters(config_cls):
+    """A configuration exposes exactly the keyword-only hyperparameters of its module."""
+    import inspect
+
+    from sk_stfm.backbones import get_backbone
+
+    module_cls = get_backbone(config_cls.backbone_name).cls
+    module_params = {
+        name: p.default
+        for name, p in inspect.signature(module_cls.__init__).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    assert config_cls().get_params() == module_params
+
+
+def test_bad_backbone_parameter_names_the_nested_parameter(seasonal):
+    X_train, y_train, _, _ = seasonal
+    model = _forecaster(backbone=PatchTSTConfig(d_model=10, n_heads=4))
+    with pytest.raises(ValueError, match="backbone__"):
+        model.fit(X_train, y_train)
+
+
+def test_grid_search_over_dlinear_and_patchtst(seasonal):
+    X_train, y_train, _, _ = seasonal
+    search = GridSearchCV(
+        _forecaster(max_epochs=1),
+        {"backbone": ["dlinear", PatchTSTConfig(d_model=8, n_heads=2, n_layers=1, d_ff=16)]},
+        cv=TimeSeriesSplit(n_splits=2),
+    ).fit(X_train, y_train)
+    assert len(search.cv_results_["params"]) == 2
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()

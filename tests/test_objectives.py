@@ -12,10 +12,15 @@ from sk_stfm.data import make_windows
 from sk_stfm.datasets import make_seasonal_series
 from sk_stfm.estimators import PatchTSTConfig, STForecaster
 from sk_stfm.objectives import (
+    AUGMENTATIONS,
+    Contrastive,
+    InfoNCELoss,
     Masked,
     MaskedReconstruction,
     MaskedReconstructionLoss,
+    MultiObjective,
     Regression,
+    augment,
     resolve_objective,
 )
 
@@ -153,3 +158,82 @@ def test_short_windows_mask_in_chunks_of_their_length():
     module, _ = Masked(patch_len=16).make_pretext(backbone)
     assert module.patch_len == 4
     assert backbone.horizon == 4  # the pretext head outputs the whole window
+
+
+# ------------------------------------------------------------------ contrastive
+def test_augmentations_keep_shape_and_change_the_window():
+    torch.manual_seed(0)
+    x = torch.randn(8, 32, 3, 2)
+    for name in AUGMENTATIONS:
+        view = augment(x, (name,))
+        assert view.shape == x.shape
+        assert not torch.equal(view, x), name
+    single_node = torch.randn(8, 32, 1, 2)
+    assert torch.equal(augment(single_node, ("node_drop",)), single_node)
+    with pytest.raises(ValueError, match="augmentations"):
+        augment(x, ("rotate",))
+
+
+def test_crop_stretches_a_sub_window_of_a_ramp():
+    torch.manual_seed(0)
+    ramp = torch.arange(20.0).reshape(1, 20, 1, 1).repeat(4, 1, 1, 1)
+    view = augment(ramp, ("crop",))
+    steps = view[:, 1:, 0, 0] - view[:, :-1, 0, 0]
+    assert torch.all(steps > 0)  # still increasing: a stretched sub-window
+    assert torch.all(view >= 0) and torch.all(view <= 19)
+    assert torch.all(view[:, -1, 0, 0] - view[:, 0, 0, 0] >= 0.6 * 19 - 1e-4)
+
+
+def test_info_nce_prefers_matching_views():
+    z = torch.randn(16, 8)
+    loss = InfoNCELoss(temperature=0.1)
+    assert loss((z, z), None) < loss((z, z.roll(1, dims=0)), None)
+
+
+def test_contrastive_pretraining_lowers_its_loss(windows):
+    X, y, _, _ = windows
+    model = STForecaster(
+        backbone=TINY_PATCHTST,
+        objective=Contrastive(augmentations=("jitter", "crop"), pretrain_epochs=6),
+        max_epochs=1, lr=3e-3, batch_size=64, random_state=0,
+    ).fit(X, y)
+    losses = model.pretrain_history_[:, "train_loss"]
+    chance = np.log(64)  # InfoNCE of embeddings that cannot tell windows apart
+    assert losses[0] < chance
+    assert min(losses[1:]) < losses[0] - 0.1
+    assert model.net_.module_.head.linear.out_features == y.shape[1]
+
+
+def test_multi_objective_sums_weighted_pretext_losses(windows):
+    X, y, X_test, y_test = windows
+    objective = MultiObjective(
+        [(Masked(patch_len=8), 1.0), (Contrastive(augmentations=("jitter",)), 0.5)],
+        pretrain_epochs=2,
+    )
+    module, criterion = objective.make_pretext(TINY_PATCHTST.build(48, 1, 2, horizon=12))
+    assert criterion.weights == [1.0, 0.5]
+    torch.manual_seed(0)
+    x = torch.as_tensor(np.ascontiguousarray(X[:32]), dtype=torch.float32)
+    outputs = module(x)
+    parts = [c(o, x) for c, o in zip(criterion.criteria, outputs, strict=True)]
+    torch.manual_seed(0)
+    torch.testing.assert_close(criterion(module(x), x), parts[0] + 0.5 * parts[1])
+    model = STForecaster(
+        backbone=TINY_PATCHTST, objective=objective, max_epochs=3, lr=3e-3, random_state=0
+    ).fit(X, y)
+    naive = np.mean((np.repeat(X_test[:, -1:], y.shape[1], axis=1) - y_test) ** 2)
+    assert np.mean((model.predict(X_test) - y_test) ** 2) < 0.5 * naive
+
+
+@pytest.mark.parametrize(
+    "objectives, error",
+    [
+        ([], ValueError),
+        ([(Masked(), 0.0)], ValueError),
+        ([(Regression(), 1.0)], TypeError),
+        ([Masked()], ValueError),
+    ],
+)
+def test_multi_objective_rejects_bad_components(objectives, error):
+    with pytest.raises(error):
+        MultiObjective(objectives).make_pretext(TINY_PATCHTST.build(48, 1, 2, horizon=12))

@@ -19,6 +19,7 @@ from ._registry import (
     get_backbone,
     list_backbones,
     register_backbone,
+    unregister_backbone,
 )
 from ._revin import RevIN
 
@@ -36,4 +37,5 @@ __all__ = [
     "get_backbone",
     "list_backbones",
     "register_backbone",
+    "unregister_backbone",
 ]

@@ -90,6 +90,8 @@ def register_backbone(name, cls, tags, description, *, overwrite=False):
     ... )
     >>> spec.name
     'my_dlinear'
+    >>> unregister_backbone("my_dlinear").name
+    'my_dlinear'
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str; got {name!r}.")
@@ -104,6 +106,31 @@ def register_backbone(name, cls, tags, description, *, overwrite=False):
     spec = BackboneSpec(name=name, cls=cls, tags=tags, description=str(description))
     _REGISTRY[name] = spec
     return spec
+
+
+def unregister_backbone(name):
+    """Remove a backbone from the registry.
+
+    Parameters
+    ----------
+    name : str
+        Registry key of the backbone.
+
+    Returns
+    -------
+    spec : BackboneSpec
+        The removed entry.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import DLinear, register_backbone, unregister_backbone
+    >>> from sk_stfm.utils import STFMTags
+    >>> _ = register_backbone("scratch", DLinear, STFMTags(), "temporary")
+    >>> unregister_backbone("scratch").description
+    'temporary'
+    """
+    get_backbone(name)  # raises, naming the registered backbones
+    return _REGISTRY.pop(name)
 
 
 def get_backbone(name):

@@ -5,7 +5,7 @@ cut from a long ``(n_steps, n_nodes, n_channels)`` array; NaN marks a missing
 value and becomes a mask before any model sees it.
 """
 
-from ._masks import fill_missing, observed_mask
+from ._masks import fill_along_time, fill_missing, observed_mask
 from ._protocol import SplitWindows, split_windows
 from ._split import temporal_split
 from ._stdata import KINDS, STData
@@ -31,6 +31,7 @@ __all__ = [
     "check_adjacency",
     "check_series",
     "check_window_shape",
+    "fill_along_time",
     "fill_missing",
     "input_ndim",
     "make_windows",

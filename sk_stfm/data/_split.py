@@ -90,7 +90,7 @@ def temporal_split(data, train=0.7, val=0.1, test=0.2, overlap=0):
     """
     is_stdata = hasattr(data, "grid_shape")
     values = check_series(data.values if is_stdata else data, name="data")
-    if not isinstance(overlap, numbers.Integral) or overlap < 0:
+    if isinstance(overlap, bool) or not isinstance(overlap, numbers.Integral) or overlap < 0:
         raise ValueError(f"overlap must be a non-negative int; got {overlap!r}.")
     n_train, n_val, n_test = _split_sizes(values.shape[0], train, val, test)
     bounds = [

@@ -73,9 +73,16 @@ class BackboneConfig(BaseEstimator):
             A freshly initialized backbone.
         """
         spec = get_backbone(self.backbone_name)
-        return spec.cls(
-            n_steps, n_nodes, n_channels, horizon, n_targets, **self.hyperparameters()
-        )
+        try:
+            return spec.cls(
+                n_steps, n_nodes, n_channels, horizon, n_targets, **self.hyperparameters()
+            )
+        except (TypeError, ValueError) as exc:
+            # Name the estimator-level parameter (backbone__<name>) in the message.
+            raise type(exc)(
+                f"invalid backbone parameters for {type(self).__name__} "
+                f"(set as backbone__<name>): {exc}"
+            ) from exc
 
     def spec(self):
         """Return the registry entry of the backbone.

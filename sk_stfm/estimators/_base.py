@@ -11,6 +11,7 @@ import copy
 import numbers
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,11 +20,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import Checkpoint, EarlyStopping, LoadInitState, ProgressBar
+from skorch.callbacks import Checkpoint, EarlyStopping, ProgressBar
 
 from ..backbones import compatible_backbones
-from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim
-from ..harmonize._missing import fill_along_time
+from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
 from ..objectives import BaseObjective, resolve_objective
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
@@ -124,7 +124,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         return y, as_target_windows(y, n_samples, n_nodes)
 
     def _fill_missing(self, windows):
-        """NaN in inputs becomes the last observation (a causal fill)."""
+        """NaN in inputs becomes the last observation in the window; leading gaps
+        take the first one. Only the input window is used, never a target."""
         if not np.isnan(windows).any():
             return windows
         return fill_along_time(windows, "ffill", self.fill_values_)
@@ -162,30 +163,36 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
     def _callbacks(self, has_validation, stage="train"):
-        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        callbacks = []
         if has_validation and self.patience is not None:
             # load_best: end on the best-validation weights, not the last ones.
             callbacks.append(
                 ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
             )
-        # Checkpoints and resuming belong to the task stage; a pre-training
-        # stage is short and starts from scratch.
+        # Checkpoints belong to the task stage; a pre-training stage is short
+        # and starts from scratch.
         if self.checkpoint_dir is not None and stage == "train":
-            checkpoint = Checkpoint(
-                dirname=str(self.checkpoint_dir),
-                monitor=None,
-                f_params="params.pt",
-                f_optimizer="optimizer.pt",
-                f_criterion=None,
-                f_history="history.json",
-                load_best=False,
-            )
-            callbacks.append(("checkpoint", checkpoint))
-            if self.resume:
-                callbacks.append(("resume", LoadInitState(checkpoint)))
+            callbacks.append(("checkpoint", self._checkpoint()))
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
+        # User callbacks come last: one that stops training (TimeBudget, a
+        # pruner) must not keep early stopping and checkpoints from seeing
+        # the final epoch.
+        callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         return callbacks
+
+    def _checkpoint(self):
+        # Every epoch is saved (monitor=None): a resumed fit continues from
+        # the last state, not from the best one.
+        return Checkpoint(
+            dirname=str(self.checkpoint_dir),
+            monitor=None,
+            f_params="params.pt",
+            f_optimizer="optimizer.pt",
+            f_criterion=None,
+            f_history="history.json",
+            load_best=False,
+        )
 
     def _build_net(
         self, module, criterion, train_split, has_validation, seed, stage="train", max_epochs=None
@@ -210,6 +217,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             callbacks=self._callbacks(has_validation, stage),
             device=self._device(),
             verbose=int(self.verbose),
+            # Checkpoints are read back without unpickling arbitrary objects,
+            # whatever the skorch version's default.
+            torch_load_kwargs={"weights_only": True},
         )
 
     def _device(self):
@@ -244,7 +254,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 _as_tensor(self._fill_missing(val_windows)), _as_tensor(val_targets)
             )
             raw_windows["validation"] = val_windows
-        split = TemporalValidationSplit(self.validation_fraction, validation)
+        gap = windows.shape[1] + targets.shape[1] - 1
+        split = TemporalValidationSplit(self.validation_fraction, validation, gap)
         has_validation = validation is not None or split(train)[1] is not None
         seed = self._seed()
         n_steps, n_nodes, n_channels = windows.shape[1:]
@@ -260,7 +271,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             self.net_ = self._build_net(
                 module, self.objective_.make_criterion(), split, has_validation, seed
             )
-            self.net_.fit(train, None)
+            self._train_task(train)
         losses = self.net_.history[:, "train_loss"]
         if not np.all(np.isfinite(losses)):
             raise RuntimeError(
@@ -269,6 +280,19 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _train_task(self, train):
+        """Train ``net_``; with ``resume``, continue the checkpointed fit."""
+        checkpoint = None if self.checkpoint_dir is None else Path(self.checkpoint_dir)
+        if not (self.resume and checkpoint is not None and (checkpoint / "params.pt").exists()):
+            self.net_.fit(train, None)
+            return
+        self.net_.initialize()
+        self.net_.load_params(checkpoint=self._checkpoint())
+        # The history travels with the checkpoint: train only the epochs left.
+        remaining = self.max_epochs - len(self.net_.history)
+        if remaining > 0:
+            self.net_.partial_fit(train, None, epochs=remaining)
 
     def _pretrain(self, module, train, raw_windows, split, has_validation, seed):
         """Run the objective's self-supervised stage, if it has one.
@@ -290,7 +314,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         net = self._build_net(
             pretext_module,
             criterion,
-            TemporalValidationSplit(split.fraction, pretext_valid),
+            TemporalValidationSplit(split.fraction, pretext_valid, split.gap),
             has_validation,
             seed,
             stage="pretrain",
@@ -318,18 +342,17 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
         dataset = WindowDataset(_as_tensor(self._fill_missing(windows), torch.float64))
-        module = self.net_.module_
-        dtype = next(module.parameters()).dtype
-        # Inference runs in float64 so that a window's forecast does not depend
-        # on which other windows share its batch (float32 kernels round
-        # differently for different batch sizes). float32 -> float64 -> float32
-        # is exact, so the trained weights are unchanged afterwards.
-        module.double()
-        try:
-            with torch.random.fork_rng(devices=[]):
-                output = self.net_.forward(dataset, training=False, device="cpu")
-        finally:
-            module.to(dtype)
+        # Inference runs a float64 copy of the network: a window's forecast
+        # then does not depend on which other windows share its batch (float32
+        # kernels round differently for different batch sizes), and the fitted
+        # network is never modified, so concurrent predictions are safe.
+        module = copy.deepcopy(self.net_.module_).double().eval()
+        device = next(module.parameters()).device
+        outputs = []
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            for batch, _ in TensorBatchLoader(dataset, batch_size=self.batch_size):
+                outputs.append(module(batch.to(device)).cpu())
+        output = torch.cat(outputs)
         return output.numpy()
 
     def __sklearn_tags__(self):

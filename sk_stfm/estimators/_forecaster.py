@@ -64,7 +64,10 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         trains for ``max_epochs``.
     validation_fraction : float, default=0.1
         Share of the training windows, taken from the end, that validates.
-        ``0`` disables validation (and early stopping).
+        The ``n_steps + horizon - 1`` windows before them are left out of
+        training, so that (for stride-1 windows) no training window shares a
+        step with a validation window. ``0``, or too few windows for such a
+        split, disables validation (and early stopping).
     device : str, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available.
     random_state : int, RandomState instance or None, default=None

@@ -9,12 +9,16 @@ code, and rebuilds only classes that live in sk_stfm.
 
 import importlib
 import json
+import os
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
+
+from ..data import check_adjacency
+from ..data._validation import _is_networkx_graph
 
 FORMAT = "sk_stfm-estimator"
 FORMAT_VERSION = 1
@@ -26,6 +30,10 @@ def _encode(value):
         return value
     if isinstance(value, np.integer | np.floating | np.bool_):
         return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if _is_networkx_graph(value):
+        value = check_adjacency(value)
     if isinstance(value, tuple | list):
         return {"__sequence__": type(value).__name__, "items": [_encode(v) for v in value]}
     if isinstance(value, dict):

@@ -102,20 +102,37 @@ class TemporalValidationSplit:
         Share of windows, taken from the end, used for validation.
     validation : WindowDataset or None, default=None
         Explicit validation windows; when given, all training windows train.
+    gap : int, default=0
+        Windows dropped between the training and the validation part. With
+        stride-1 windows of ``history`` input and ``horizon`` target steps,
+        ``history + horizon - 1`` makes sure no training window shares a
+        step with a validation window, so early stopping is not fooled by
+        targets the model was trained on.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.estimators._training import TemporalValidationSplit, WindowDataset
+    >>> data = WindowDataset(torch.arange(10.0).reshape(10, 1, 1, 1))
+    >>> train, valid = TemporalValidationSplit(0.2, gap=3)(data)
+    >>> train.X.flatten().tolist(), valid.X.flatten().tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0], [8.0, 9.0])
     """
 
-    def __init__(self, fraction, validation=None):
+    def __init__(self, fraction, validation=None, gap=0):
         self.fraction = fraction
         self.validation = validation
+        self.gap = gap
 
     def __call__(self, dataset, y=None, **kwargs):
         if self.validation is not None:
             return dataset, self.validation
         n_valid = int(round(self.fraction * len(dataset)))
-        if n_valid < 1 or n_valid >= len(dataset):
-            return dataset, None
         cut = len(dataset) - n_valid
-        return dataset.subset(slice(0, cut)), dataset.subset(slice(cut, None))
+        # Too few windows to validate without overlap: train on all of them.
+        if n_valid < 1 or cut - self.gap < max(n_valid, 1):
+            return dataset, None
+        return dataset.subset(slice(0, cut - self.gap)), dataset.subset(slice(cut, None))
 
 
 class TimeBudget(Callback):

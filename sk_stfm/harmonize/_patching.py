@@ -2,6 +2,7 @@
 
 import numbers
 
+import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils._param_validation import Interval
 
@@ -90,4 +91,8 @@ class TemporalPatcher(BaseSTTransformer):
         # (n, n_starts, N, C, patch_len) -> (n, P, N, patch_len, C) -> tokens.
         patches = sliding_window_view(windows, self.patch_len, axis=1)[:, ::stride]
         patches = patches[:, :n_patches].transpose(0, 1, 2, 4, 3)
-        return patches.reshape(n_samples, n_patches, n_nodes, self.patch_len * n_channels)
+        # reshape may return a read-only view of the input; always hand back a
+        # fresh array.
+        return np.array(
+            patches.reshape(n_samples, n_patches, n_nodes, self.patch_len * n_channels)
+        )

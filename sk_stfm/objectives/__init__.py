@@ -7,10 +7,19 @@ configuration objects, so objectives are hyperparameters like any other.
 from sklearn.base import clone
 
 from ._base import BaseObjective
+from ._contrastive import (
+    AUGMENTATIONS,
+    Contrastive,
+    ContrastiveViews,
+    InfoNCELoss,
+    augment,
+)
 from ._masked import Masked, MaskedReconstruction, MaskedReconstructionLoss
+from ._multi import JointPretext, MultiObjective, WeightedLoss
+from ._pretraining import PretrainingObjective
 from ._regression import MaskedLoss, Regression
 
-_SHORTCUTS = {"regression": Regression, "masked": Masked}
+_SHORTCUTS = {"regression": Regression, "masked": Masked, "contrastive": Contrastive}
 
 
 def resolve_objective(objective):
@@ -20,7 +29,7 @@ def resolve_objective(objective):
     ----------
     objective : str, BaseObjective or None
         ``None`` and ``"regression"`` give :class:`Regression`, ``"masked"``
-        gives :class:`Masked`.
+        gives :class:`Masked`, ``"contrastive"`` gives :class:`Contrastive`.
 
     Returns
     -------
@@ -52,7 +61,16 @@ def resolve_objective(objective):
 
 
 __all__ = [
+    "AUGMENTATIONS",
     "BaseObjective",
+    "Contrastive",
+    "ContrastiveViews",
+    "InfoNCELoss",
+    "JointPretext",
+    "MultiObjective",
+    "PretrainingObjective",
+    "WeightedLoss",
+    "augment",
     "Masked",
     "MaskedLoss",
     "MaskedReconstruction",

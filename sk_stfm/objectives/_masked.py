@@ -4,13 +4,11 @@ import math
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from ._base import BaseObjective
+from ._pretraining import PretrainingObjective
 from ._regression import MaskedLoss
-
-_HEAD_PREFIXES = ("head.", "channel_map.")
 
 
 class MaskedReconstruction(nn.Module):
@@ -115,15 +113,7 @@ class MaskedReconstructionLoss(nn.Module):
         return self.point_loss(reconstruction, torch.where(hidden, target, torch.nan))
 
 
-def _keep_encoder_in_eval(module, args):
-    """Forward pre-hook of ``finetune="frozen"``: the encoder never trains,
-    not even its normalization statistics or dropout."""
-    for name, child in module.named_children():
-        if name not in ("head", "channel_map"):
-            child.eval()
-
-
-class Masked(BaseObjective):
+class Masked(PretrainingObjective):
     """Masked pre-training of the encoder, then supervised fine-tuning (STEP).
 
     Before the supervised fit, the backbone learns to reconstruct randomly
@@ -157,11 +147,9 @@ class Masked(BaseObjective):
     """
 
     _parameter_constraints: dict = {
+        **PretrainingObjective._parameter_constraints,
         "mask_ratio": [Interval(numbers.Real, 0, 1, closed="neither")],
         "patch_len": [Interval(numbers.Integral, 1, None, closed="left")],
-        "pretrain_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "finetune": [StrOptions({"full", "head", "frozen"})],
-        "loss": [StrOptions({"mse", "mae", "huber"})],
     }
 
     def __init__(
@@ -172,17 +160,6 @@ class Masked(BaseObjective):
         self.pretrain_epochs = pretrain_epochs
         self.finetune = finetune
         self.loss = loss
-
-    def make_criterion(self):
-        """Return the masked point loss of the fine-tuning stage.
-
-        Returns
-        -------
-        criterion : MaskedLoss
-            The loss module.
-        """
-        self._validate_params()
-        return MaskedLoss(self.loss)
 
     def make_pretext(self, backbone):
         """Return the reconstruction model and loss of the pre-training stage.
@@ -206,24 +183,3 @@ class Masked(BaseObjective):
             MaskedReconstruction(backbone, self.mask_ratio, patch_len),
             MaskedReconstructionLoss(self.loss),
         )
-
-    def prepare_finetuning(self, backbone, horizon, n_targets):
-        """Give the pre-trained backbone its task head and freeze what must not train.
-
-        Parameters
-        ----------
-        backbone : BaseBackbone
-            The pre-trained backbone.
-        horizon : int
-            Output steps of the task.
-        n_targets : int
-            Output channels of the task.
-        """
-        backbone.reset_head(horizon, n_targets)
-        if self.finetune == "full":
-            return
-        for name, parameter in backbone.named_parameters():
-            if not name.startswith(_HEAD_PREFIXES):
-                parameter.requires_grad_(False)
-        if self.finetune == "frozen":
-            backbone.register_forward_pre_hook(_keep_encoder_in_eval)
