@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._split import temporal_split
+from ._stdata import STData
 from ._validation import check_series
 from ._windows import make_windows
 
@@ -92,7 +93,7 @@ def split_windows(
     >>> w.X_train.shape, w.X_val.shape, w.X_test.shape
     ((46, 10, 1, 1), (16, 10, 1, 1), (16, 10, 1, 1))
     """
-    values = check_series(data.values if hasattr(data, "grid_shape") else data, name="data")
+    values = check_series(data.values if isinstance(data, STData) else data, name="data")
     parts = temporal_split(values, train, val, test, overlap=history)
     train_values = parts[0].astype(np.float64)
     if normalize:

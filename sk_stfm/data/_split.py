@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ._stdata import STData
 from ._validation import check_series
 
 
@@ -88,7 +89,7 @@ def temporal_split(data, train=0.7, val=0.1, test=0.2, overlap=0):
     >>> tr[:, 0, 0], va[:, 0, 0], te[:, 0, 0]
     (array([0., 1., 2., 3., 4., 5.]), array([5., 6., 7.]), array([7., 8., 9.]))
     """
-    is_stdata = hasattr(data, "grid_shape")
+    is_stdata = isinstance(data, STData)
     values = check_series(data.values if is_stdata else data, name="data")
     if isinstance(overlap, bool) or not isinstance(overlap, numbers.Integral) or overlap < 0:
         raise ValueError(f"overlap must be a non-negative int; got {overlap!r}.")

@@ -5,9 +5,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from ..utils._tags import DATA_KINDS as KINDS
 from ._validation import SERIES_SHAPE_DOC, check_adjacency
-
-KINDS = ("series", "graph", "grid", "video", "trajectory", "event")
 
 
 @dataclass(eq=False)

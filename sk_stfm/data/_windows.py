@@ -4,6 +4,7 @@ import numbers
 
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._stdata import STData
 from ._validation import check_series
 
 
@@ -60,7 +61,7 @@ def make_windows(data, history, horizon, stride=1):
     >>> X[1, :, 0, 0], y[1, :, 0, 0]
     (array([2., 3., 4., 5.]), array([6., 7.]))
     """
-    values = data.values if hasattr(data, "grid_shape") else data
+    values = data.values if isinstance(data, STData) else data
     values = check_series(values, name="data")
     history = _positive_int(history, "history")
     horizon = _positive_int(horizon, "horizon", minimum=0)

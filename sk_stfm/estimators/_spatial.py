@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import check_adjacency
+from ..data import STData, check_adjacency
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def resolve_spatial(spatial, n_nodes):
     """
     if spatial is None:
         return SpatialContext()
-    if hasattr(spatial, "grid_shape") and hasattr(spatial, "values"):  # STData
+    if isinstance(spatial, STData):
         if spatial.n_nodes != n_nodes:
             raise ValueError(
                 f"spatial describes {spatial.n_nodes} nodes but X has n_nodes={n_nodes}."

@@ -116,7 +116,8 @@ class LaplacianPositionalEncoding(BaseSTTransformer):
 
     _parameter_constraints: dict = {
         **BaseSTTransformer._parameter_constraints,
-        "adjacency": ["array-like", "sparse matrix", None, object],
+        # Validated in fit by check_adjacency (arrays, sparse matrices, graphs).
+        "adjacency": "no_validation",
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "normalized": ["boolean"],
     }
