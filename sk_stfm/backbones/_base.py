@@ -10,13 +10,7 @@ from abc import ABCMeta, abstractmethod
 import torch
 from torch import nn
 
-
-def _check_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
+from ..data._validation import check_int as _check_int
 
 
 def _check_fraction(value, name):

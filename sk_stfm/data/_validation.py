@@ -13,6 +13,36 @@ WINDOW_SHAPE_DOC = "(n_samples, n_steps, n_nodes, n_channels)"
 SERIES_SHAPE_DOC = "(n_steps, n_nodes, n_channels)"
 
 
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int, or raise naming ``name``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check; ``bool`` is refused.
+    name : str
+        Name of the argument, used in error messages.
+    minimum : int, default=1
+        Smallest accepted value.
+
+    Returns
+    -------
+    value : int
+        The validated value.
+
+    Examples
+    --------
+    >>> from sk_stfm.data._validation import check_int
+    >>> check_int(3, "horizon", minimum=0)
+    3
+    """
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
+    return int(value)
+
+
 def _shape_error(name, expected, array):
     return ValueError(
         f"{name} must be an array of shape {expected}; got an array with "

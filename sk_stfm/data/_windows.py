@@ -1,19 +1,10 @@
 """Sliding windows over a long spatio-temporal array, as zero-copy views."""
 
-import numbers
 
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._stdata import STData
-from ._validation import check_series
-
-
-def _positive_int(value, name, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
+from ._validation import check_int, check_series
 
 
 def make_windows(data, history, horizon, stride=1):
@@ -63,9 +54,9 @@ def make_windows(data, history, horizon, stride=1):
     """
     values = data.values if isinstance(data, STData) else data
     values = check_series(values, name="data")
-    history = _positive_int(history, "history")
-    horizon = _positive_int(horizon, "horizon", minimum=0)
-    stride = _positive_int(stride, "stride")
+    history = check_int(history, "history")
+    horizon = check_int(horizon, "horizon", minimum=0)
+    stride = check_int(stride, "stride")
     length = history + horizon
     n_steps = values.shape[0]
     if n_steps < length:

@@ -8,14 +8,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from ..data import STData
-
-
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
+from ..data._validation import check_int as _check_int
 
 
 def _check_real(value, name, low=None, high=None, high_open=False):
