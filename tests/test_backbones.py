@@ -411,6 +411,7 @@ def test_list_backbones_as_frame():
         "dependencies",
         "tasks",
         "requires",
+        "capabilities",
         "description",
     ]
     row = frame.set_index("name").loc["dlinear"]

@@ -4,6 +4,7 @@ Estimators resolve a string ``backbone="patchtst"`` here, and the taxonomy
 reads the tags to say which backbones suit a data set and a task.
 """
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 
@@ -190,8 +191,8 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
         ``"spatial"``, ``"spatio-temporal"``).
     as_frame : bool, default=False
         Return a :class:`pandas.DataFrame` with columns ``name``,
-        ``data_kinds``, ``dependencies``, ``tasks``, ``requires`` and
-        ``description`` instead of a list.
+        ``data_kinds``, ``dependencies``, ``tasks``, ``requires``,
+        ``capabilities`` and ``description`` instead of a list.
 
     Returns
     -------
@@ -204,7 +205,7 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
     >>> [name for name in list_backbones(data_kind="graph") if name in ("dlinear", "mlp", "patchtst")]
     ['dlinear', 'mlp', 'patchtst']
     >>> list(list_backbones(as_frame=True).columns)
-    ['name', 'data_kinds', 'dependencies', 'tasks', 'requires', 'description']
+    ['name', 'data_kinds', 'dependencies', 'tasks', 'requires', 'capabilities', 'description']
     """
     _check_choice(data_kind, DATA_KINDS, "data_kind")
     _check_choice(task, TASKS, "task")
@@ -220,7 +221,9 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
         return [spec.name for spec in specs]
     import pandas as pd
 
-    columns = ["name", "data_kinds", "dependencies", "tasks", "requires", "description"]
+    columns = [
+        "name", "data_kinds", "dependencies", "tasks", "requires", "capabilities", "description"
+    ]
     rows = [
         (
             spec.name,
@@ -228,6 +231,7 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
             tuple(spec.tags.dependencies),
             tuple(spec.tags.tasks),
             tuple(spec.tags.requires),
+            tuple(spec.tags.capabilities),
             spec.description,
         )
         for spec in specs
@@ -235,7 +239,7 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
     return pd.DataFrame(rows, columns=columns)
 
 
-def compatible_backbones(data_kind, task, available=()):
+def compatible_backbones(data_kind, task, available=(), capabilities=()):
     """Return the names of the backbones that can run on some data for some task.
 
     Parameters
@@ -247,6 +251,9 @@ def compatible_backbones(data_kind, task, available=()):
     available : str or tuple of str, default=()
         Context the data provides, e.g. ``("adjacency",)``; backbones whose
         ``requires`` tag asks for anything else are left out.
+    capabilities : str or tuple of str, default=()
+        Capabilities the backbone must offer, e.g. ``("learned_encoder",)``
+        for an objective that pre-trains the encoder.
 
     Returns
     -------
@@ -258,14 +265,18 @@ def compatible_backbones(data_kind, task, available=()):
     >>> from sk_stfm.backbones import compatible_backbones
     >>> "patchtst" in compatible_backbones("series", "forecasting")
     True
+    >>> "dlinear" in compatible_backbones("series", "forecasting", capabilities="learned_encoder")
+    False
     """
     _check_choice(data_kind, DATA_KINDS, "data_kind")
     _check_choice(task, TASKS, "task")
     available = {available} if isinstance(available, str) else set(available)
+    capabilities = {capabilities} if isinstance(capabilities, str) else set(capabilities)
     return [
         name
         for name in list_backbones(data_kind=data_kind, task=task)
         if set(_REGISTRY[name].tags.requires) <= available
+        and capabilities <= set(_REGISTRY[name].tags.capabilities)
     ]
 
 
@@ -277,6 +288,9 @@ _TEMPORAL_TAGS = STFMTags(
     tasks=("forecasting", "imputation", "anomaly_detection", "classification", "representation"),
     requires=(),
 )
+# DLinear's "encoder" is a fixed moving-average decomposition: nothing a
+# self-supervised stage could pre-train.
+_LEARNED_TEMPORAL_TAGS = dataclasses.replace(_TEMPORAL_TAGS, capabilities=("learned_encoder",))
 register_backbone(
     "dlinear",
     DLinear,
@@ -286,12 +300,12 @@ register_backbone(
 register_backbone(
     "patchtst",
     PatchTST,
-    _TEMPORAL_TAGS,
+    _LEARNED_TEMPORAL_TAGS,
     "PatchTST (Nie et al., 2023): channel-independent Transformer over patches, with RevIN.",
 )
 register_backbone(
     "mlp",
     MLPBackbone,
-    _TEMPORAL_TAGS,
+    _LEARNED_TEMPORAL_TAGS,
     "MLP over each node's flattened window, shared across nodes, with RevIN.",
 )

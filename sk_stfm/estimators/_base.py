@@ -24,7 +24,8 @@ from skorch.callbacks import Checkpoint, EarlyStopping, ProgressBar
 
 from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
-from ..objectives import BaseObjective, resolve_objective
+from ..objectives import BaseObjective, objectives_for, resolve_objective
+from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
 from ._spatial import resolve_spatial
@@ -38,6 +39,13 @@ def _as_tensor(array, dtype=torch.float32):
     if not array.flags.writeable:
         array = array.copy()
     return torch.from_numpy(array).to(dtype)
+
+
+def _as_target(targets):
+    """Targets as a tensor: class labels stay integers, values become float32."""
+    if np.issubdtype(targets.dtype, np.integer):
+        return torch.from_numpy(np.ascontiguousarray(targets, dtype=np.int64))
+    return _as_tensor(targets)
 
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -158,6 +166,26 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 f"{list(tags.tasks)} and requires {list(tags.requires)}). Backbones "
                 f"that fit: {usable}."
             )
+        objective_tags = get_stfm_tags(self.objective_)
+        name = type(self.objective_).__name__
+        if self._task not in objective_tags.tasks:
+            raise ValueError(
+                f"objective {name} cannot train {type(self).__name__} (it serves "
+                f"{list(objective_tags.tasks)}, not {self._task}). Objectives that fit: "
+                f"{objectives_for(self._task)}."
+            )
+        missing = set(objective_tags.requires) - set(tags.capabilities)
+        if missing:
+            usable = compatible_backbones(
+                self.spatial_.kind,
+                self._task,
+                self.spatial_.available(),
+                capabilities=objective_tags.requires,
+            )
+            raise ValueError(
+                f"objective {name} needs a backbone with {sorted(missing)}, which "
+                f"backbone {spec.name!r} lacks. Backbones that fit: {usable}."
+            )
 
     def _seed(self):
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
@@ -227,50 +255,80 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
+    # ------------------------------------------------------------- task hooks
+    # Subclasses define what they learn from; the defaults are supervised
+    # forecasting of ``y`` from ``X``.
+    def _training_targets(self, windows, y, *, reset):
+        """Return the training targets of ``windows`` as an array.
+
+        With ``reset``, also record what :meth:`_output_shape` needs.
+        """
+        y_raw, targets = self._validate_y(y, windows.shape[0], windows.shape[2])
+        if reset:
+            self.target_shape_ = y_raw.shape[1:]
+            self.output_shape_ = targets.shape[1:]
+        elif targets.shape[1:] != tuple(self.output_shape_):
+            raise ValueError(
+                f"validation_data targets must have shape (n, {tuple(self.output_shape_)}) "
+                f"like y; got {targets.shape}."
+            )
+        return targets
+
+    def _output_shape(self):
+        """``(horizon, n_targets)`` the backbone is built with."""
+        horizon, _, n_targets = self.output_shape_
+        return horizon, n_targets
+
+    def _validation_gap(self, n_steps):
+        """Windows left out between training and validation windows."""
+        horizon, _ = self._output_shape()
+        return n_steps + horizon - 1
+
+    def _task_module(self, backbone):
+        """Return ``(module, criterion)`` trained on the task."""
+        horizon, n_targets = self._output_shape()
+        self.objective_.prepare_finetuning(backbone, horizon, n_targets)
+        return (
+            self.objective_.build_module(backbone, self._task),
+            self.objective_.make_criterion(),
+        )
+
+    def _infer(self, module, x):
+        """Outputs of the trained ``module`` for a batch (see ``_forward_windows``)."""
+        return self.objective_.predict(module, x)
+
     # ----------------------------------------------------------------- training
     def _fit_windows(self, X, y, validation_data=None):
         """Validate, build the network and train it; return ``self``."""
         windows, _ = self._validate_X(X, reset=True)
-        y_raw, targets = self._validate_y(y, windows.shape[0], windows.shape[2])
-        self.target_shape_ = y_raw.shape[1:]
+        targets = self._training_targets(windows, y, reset=True)
         self._resolve_components(windows.shape[2])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
             mean = np.nanmean(windows, axis=(0, 1))
         self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
-        train = WindowDataset(_as_tensor(self._fill_missing(windows)), _as_tensor(targets))
+        train = WindowDataset(_as_tensor(self._fill_missing(windows)), _as_target(targets))
         raw_windows = {"train": windows, "validation": None}
         validation = None
         if validation_data is not None:
             X_val, y_val = validation_data
             val_windows, _ = self._validate_X(X_val, reset=False)
-            _, val_targets = self._validate_y(y_val, val_windows.shape[0], val_windows.shape[2])
-            if val_targets.shape[1:] != targets.shape[1:]:
-                raise ValueError(
-                    f"validation_data targets must have shape (n, {targets.shape[1:]}) like y; "
-                    f"got {val_targets.shape}."
-                )
+            val_targets = self._training_targets(val_windows, y_val, reset=False)
             validation = WindowDataset(
-                _as_tensor(self._fill_missing(val_windows)), _as_tensor(val_targets)
+                _as_tensor(self._fill_missing(val_windows)), _as_target(val_targets)
             )
             raw_windows["validation"] = val_windows
-        gap = windows.shape[1] + targets.shape[1] - 1
-        split = TemporalValidationSplit(self.validation_fraction, validation, gap)
+        split = self._train_split(validation, self._validation_gap(windows.shape[1]))
         has_validation = validation is not None or split(train)[1] is not None
         seed = self._seed()
-        n_steps, n_nodes, n_channels = windows.shape[1:]
-        horizon, n_targets = targets.shape[1], targets.shape[3]
-        self.output_shape_ = targets.shape[1:]
         # Training runs on a forked RNG: weight init and dropout are repeatable
         # for a seed and the caller's global torch RNG state is untouched.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
-            self._pretrain(module, train, raw_windows, split, has_validation, seed)
-            self.objective_.prepare_finetuning(module, horizon, n_targets)
-            self.net_ = self._build_net(
-                module, self.objective_.make_criterion(), split, has_validation, seed
-            )
+            backbone = self._build_backbone()
+            self._pretrain(backbone, train, raw_windows, split, has_validation, seed)
+            module, criterion = self._task_module(backbone)
+            self.net_ = self._build_net(module, criterion, split, has_validation, seed)
             self._train_task(train)
         losses = self.net_.history[:, "train_loss"]
         if not np.all(np.isfinite(losses)):
@@ -280,6 +338,13 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _train_split(self, validation, gap):
+        return TemporalValidationSplit(self.validation_fraction, validation, gap)
+
+    def _build_backbone(self):
+        n_steps, n_nodes, n_channels = self.window_shape_
+        return self.backbone_.build(n_steps, n_nodes, n_channels, *self._output_shape())
 
     def _train_task(self, train):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
@@ -325,35 +390,42 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _restore_network(self, state_dict):
         """Rebuild ``net_`` around saved weights (see ``load``)."""
-        n_steps, n_nodes, n_channels = self.window_shape_
-        horizon, _, n_targets = self.output_shape_
-        self._resolve_components(n_nodes)
+        self._resolve_components(self.window_shape_[1])
         # Building initializes weights (then overwritten): keep it off the global RNG.
         with torch.random.fork_rng(devices=[]):
-            module = self.backbone_.build(n_steps, n_nodes, n_channels, horizon, n_targets)
+            module, criterion = self._task_module(self._build_backbone())
             module.load_state_dict(state_dict)
-            self.net_ = self._build_net(
-                module, self.objective_.make_criterion(), TemporalValidationSplit(0.0), False, 0
-            )
+            self.net_ = self._build_net(module, criterion, TemporalValidationSplit(0.0), False, 0)
             self.net_.initialize()
 
-    def _forward_windows(self, X):
-        """Run the fitted network on ``X``; return 4-D float64 outputs."""
+    def _forward_windows(self, X, infer=None, random_state=None):
+        """Run the fitted network on ``X``; return 4-D float64 outputs.
+
+        ``infer(module, batch)`` computes a batch's output (default: the
+        task's :meth:`_infer`); sampling draws from a generator seeded by
+        ``random_state`` (default: the estimator's).
+        """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
         dataset = WindowDataset(_as_tensor(self._fill_missing(windows), torch.float64))
+        infer = self._infer if infer is None else infer
         # Inference runs a float64 copy of the network: a window's forecast
         # then does not depend on which other windows share its batch (float32
         # kernels round differently for different batch sizes), and the fitted
         # network is never modified, so concurrent predictions are safe.
         module = copy.deepcopy(self.net_.module_).double().eval()
         device = next(module.parameters()).device
+        seed = check_random_state(
+            self.random_state if random_state is None else random_state
+        ).randint(0, 2**31 - 1)
         outputs = []
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
             for batch, _ in TensorBatchLoader(dataset, batch_size=self.batch_size):
-                outputs.append(module(batch.to(device)).cpu())
-        output = torch.cat(outputs)
-        return output.numpy()
+                outputs.append(infer(module, batch.to(device)).cpu())
+        # Samples are stacked on the first axis: batches concatenate on the axis of windows.
+        axis = 1 if outputs[0].ndim == 5 else 0
+        return torch.cat(outputs, dim=axis).numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,13 +1,62 @@
 """STForecaster: windows in, future windows out."""
 
+import numbers
+
+import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from ..objectives import resolve_objective
 
 from ..metrics import masked_r2
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
 from ._persistence import load_payload, save_estimator
 from ._targets import restore_target_layout
+
+def _is_probabilistic(estimator):
+    return resolve_objective(estimator.objective).probabilistic
+
+
+def check_quantiles(quantiles):
+    """Validate quantile levels; return them as a 1-D float array.
+
+    Parameters
+    ----------
+    quantiles : float or sequence of float
+        Levels strictly between 0 and 1.
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_quantiles,)
+        The levels.
+    """
+    levels = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
+        raise ValueError(
+            f"quantiles must be a float or a 1-D sequence of floats in (0, 1); got {quantiles!r}."
+        )
+    return levels
+
+
+def check_n_samples(n_samples):
+    """Validate a number of samples (a positive int).
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+
+    Returns
+    -------
+    n_samples : int
+        The number.
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+    return int(n_samples)
+
 
 _FITTED_ATTRIBUTES = (
     "n_features_in_",
@@ -258,6 +307,64 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             :func:`~sk_stfm.metrics.masked_r2`).
         """
         return masked_r2(y, self.predict(X), sample_weight=sample_weight)
+
+    @available_if(_is_probabilistic)
+    def sample(self, X, n_samples=100, random_state=None):
+        """Draw forecast samples (probabilistic objectives such as ``Diffusion``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_steps, n_nodes, n_channels)
+            Input windows, in the layout used in ``fit``.
+        n_samples : int, default=100
+            Samples per window.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling; ``None`` uses the estimator's
+            ``random_state`` (so an int there makes samples repeatable).
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_samples_X, horizon, n_nodes, n_targets)
+            Float64 samples; each window's sample has the shape
+            ``target_shape_`` of ``y`` in ``fit``.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        samples = self._forward_windows(
+            X,
+            infer=lambda module, x: self.objective_.sample(module, x, n_samples),
+            random_state=random_state,
+        )
+        return samples.reshape(samples.shape[:2] + tuple(self.target_shape_))
+
+    @available_if(_is_probabilistic)
+    def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9), n_samples=None, random_state=None):
+        """Forecast quantiles from samples (probabilistic objectives).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_steps, n_nodes, n_channels)
+            Input windows.
+        quantiles : float or sequence of float, default=(0.1, 0.5, 0.9)
+            Levels in (0, 1).
+        n_samples : int or None, default=None
+            Samples the quantiles are estimated from; ``None`` uses the
+            objective's ``n_samples``.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling (see :meth:`sample`).
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples_X, horizon, n_nodes, n_targets, n_quantiles)
+            Empirical quantiles of the samples, last axis in the order of
+            ``quantiles``; they never cross (a higher level is never
+            below a lower one).
+        """
+        levels = check_quantiles(quantiles)
+        check_is_fitted(self)
+        n_samples = self.objective_.n_samples if n_samples is None else n_samples
+        samples = self.sample(X, n_samples, random_state)
+        return np.moveaxis(np.quantile(samples, levels, axis=0), 0, -1)
 
     def save(self, path):
         """Save the fitted forecaster to one file, without pickle.

@@ -14,12 +14,25 @@ from ._contrastive import (
     InfoNCELoss,
     augment,
 )
+from ._diffusion import (
+    ConditionalDiffusion,
+    DenoisingNetwork,
+    Diffusion,
+    DiffusionLoss,
+    DiffusionOutput,
+    noise_schedule,
+)
 from ._masked import Masked, MaskedReconstruction, MaskedReconstructionLoss
 from ._multi import JointPretext, MultiObjective, WeightedLoss
 from ._pretraining import PretrainingObjective
 from ._regression import MaskedLoss, Regression
 
-_SHORTCUTS = {"regression": Regression, "masked": Masked, "contrastive": Contrastive}
+_SHORTCUTS = {
+    "regression": Regression,
+    "masked": Masked,
+    "contrastive": Contrastive,
+    "diffusion": Diffusion,
+}
 
 
 def resolve_objective(objective):
@@ -29,7 +42,8 @@ def resolve_objective(objective):
     ----------
     objective : str, BaseObjective or None
         ``None`` and ``"regression"`` give :class:`Regression`, ``"masked"``
-        gives :class:`Masked`, ``"contrastive"`` gives :class:`Contrastive`.
+        gives :class:`Masked`, ``"contrastive"`` gives :class:`Contrastive`,
+        ``"diffusion"`` gives :class:`Diffusion`.
 
     Returns
     -------
@@ -60,9 +74,39 @@ def resolve_objective(objective):
     )
 
 
+def objectives_for(task):
+    """Return the shortcut names of the objectives that serve a task.
+
+    Parameters
+    ----------
+    task : str
+        A task of :class:`~sk_stfm.utils.STFMTags` (``"forecasting"``,
+        ``"imputation"``, ...).
+
+    Returns
+    -------
+    names : list of str
+        Sorted shortcut names, usable as ``objective=``.
+
+    Examples
+    --------
+    >>> from sk_stfm.objectives import objectives_for
+    >>> objectives_for("imputation")
+    ['masked']
+    """
+    return sorted(name for name, cls in _SHORTCUTS.items() if task in cls._tasks)
+
+
 __all__ = [
     "AUGMENTATIONS",
     "BaseObjective",
+    "ConditionalDiffusion",
+    "DenoisingNetwork",
+    "Diffusion",
+    "DiffusionLoss",
+    "DiffusionOutput",
+    "noise_schedule",
+    "objectives_for",
     "Contrastive",
     "ContrastiveViews",
     "InfoNCELoss",

@@ -84,15 +84,66 @@ class BaseObjective(BaseEstimator):
             Output channels of the task.
         """
 
+    # Probabilistic objectives (diffusion) sample; the others predict points.
+    probabilistic = False
+
+    def build_module(self, backbone, task):
+        """Return the network trained for a task around the backbone.
+
+        Parameters
+        ----------
+        backbone : BaseBackbone
+            The backbone, after any pre-training stage.
+        task : str
+            The estimator's task (``"forecasting"``, ``"imputation"``, ...).
+
+        Returns
+        -------
+        module : torch.nn.Module
+            The backbone itself by default; probabilistic objectives wrap it.
+
+        Examples
+        --------
+        >>> from sk_stfm.backbones import MLPBackbone
+        >>> from sk_stfm.objectives import Regression
+        >>> backbone = MLPBackbone(8, 1, 1, horizon=2)
+        >>> Regression().build_module(backbone, "forecasting") is backbone
+        True
+        """
+        return backbone
+
+    def predict(self, module, x):
+        """Return point outputs of a module built by :meth:`build_module`.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The trained network.
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Input windows.
+
+        Returns
+        -------
+        y : torch.Tensor
+            The network's output for ``x``.
+        """
+        return module(x)
+
     def __stfm_tags__(self):
         """Return the spatio-temporal tags of the objective.
 
         Returns
         -------
         tags : STFMTags
-            Tasks the objective serves.
+            Tasks the objective serves, and in ``requires`` the backbone
+            capabilities it needs.
         """
         return STFMTags(
             data_kinds=("series", "graph", "grid", "video", "trajectory"),
             dependencies=("temporal", "spatial", "spatio-temporal"),
+            tasks=self._tasks,
+            requires=self._requires,
         )
+
+    _tasks = ("forecasting",)
+    _requires = ()

@@ -146,6 +146,10 @@ class Masked(PretrainingObjective):
     'head'
     """
 
+    # Reconstruction of hidden entries is itself imputation, and its error
+    # scores anomalies.
+    _tasks = PretrainingObjective._tasks + ("imputation", "anomaly_detection")
+
     _parameter_constraints: dict = {
         **PretrainingObjective._parameter_constraints,
         "mask_ratio": [Interval(numbers.Real, 0, 1, closed="neither")],

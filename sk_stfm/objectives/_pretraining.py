@@ -32,6 +32,11 @@ class PretrainingObjective(BaseObjective):
     True
     """
 
+    # The encoder learns in a pretext stage; the representation serves every
+    # task with a head on top of it.
+    _tasks = ("forecasting", "classification", "representation")
+    _requires = ("learned_encoder",)
+
     _parameter_constraints: dict = {
         "pretrain_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "finetune": [StrOptions({"full", "head", "frozen"})],

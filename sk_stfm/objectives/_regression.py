@@ -80,6 +80,8 @@ class Regression(BaseObjective):
     MaskedLoss()
     """
 
+    _tasks = ("forecasting", "classification")
+
     _parameter_constraints: dict = {
         "loss": [StrOptions({"mse", "mae", "huber"})],
         "huber_delta": [Interval(numbers.Real, 0, None, closed="neither")],

@@ -18,6 +18,9 @@ TASKS = (
     "generation",
 )
 
+CONTEXTS = ("adjacency", "grid_shape", "coords", "timestamps")
+CAPABILITIES = ("learned_encoder",)
+
 
 @dataclass(frozen=True)
 class STFMTags:
@@ -34,8 +37,14 @@ class STFMTags:
     tasks : tuple of str, default=("forecasting",)
         Tasks it serves.
     requires : tuple of str, default=()
-        Context it cannot run without, e.g. ``("adjacency",)`` or
-        ``("grid_shape",)``.
+        What it cannot run without: context of the data (``"adjacency"``,
+        ``"grid_shape"``, ``"coords"``, ``"timestamps"``) or, for an
+        objective, a capability of the backbone (``"learned_encoder"``).
+    capabilities : tuple of str, default=()
+        What a backbone offers to objectives: ``"learned_encoder"`` when
+        the layers before its head have trainable weights, so that
+        self-supervised pre-training of the encoder can carry over to the
+        task.
 
     Examples
     --------
@@ -53,6 +62,7 @@ class STFMTags:
     dependencies: tuple = ("temporal",)
     tasks: tuple = ("forecasting",)
     requires: tuple = ()
+    capabilities: tuple = ()
 
     def __post_init__(self):
         for name, allowed in (
@@ -65,9 +75,17 @@ class STFMTags:
                 raise ValueError(
                     f"{name} must be drawn from {allowed}; got unknown {sorted(unknown)}."
                 )
-        unknown = set(self.requires) - {"adjacency", "grid_shape", "coords", "timestamps"}
+        unknown = set(self.requires) - set(CONTEXTS + CAPABILITIES)
         if unknown:
-            raise ValueError(f"requires has unknown entries {sorted(unknown)}.")
+            raise ValueError(
+                f"requires must be drawn from {CONTEXTS + CAPABILITIES}; got unknown "
+                f"{sorted(unknown)}."
+            )
+        unknown = set(self.capabilities) - set(CAPABILITIES)
+        if unknown:
+            raise ValueError(
+                f"capabilities must be drawn from {CAPABILITIES}; got unknown {sorted(unknown)}."
+            )
 
 
 def get_stfm_tags(obj):
