@@ -169,6 +169,26 @@ class BaseBackbone(nn.Module, metaclass=ABCMeta):
         self._check_input(x)
         return self._encode(x)[0]
 
+    def embed(self, x):
+        """Return one embedding vector per node and window.
+
+        The representation of :meth:`encode` flattened per node; backbones
+        whose representation has a time or patch axis pool it first (see
+        each backbone's Notes).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Input windows.
+
+        Returns
+        -------
+        embedding : torch.Tensor of shape (batch, n_nodes, embedding_size)
+            Node embeddings.
+        """
+        z = self.encode(x)
+        return z.reshape(z.shape[0], self.n_nodes, -1)
+
     def forward(self, x):
         """Map input windows to outputs.
 

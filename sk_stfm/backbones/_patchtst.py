@@ -154,7 +154,9 @@ class PatchTST(BaseBackbone):
     which makes a CPU training step about twice as fast.
 
     :meth:`encode` returns a tensor of shape
-    ``(batch, n_nodes, n_channels, n_patches, d_model)`` in normalized units.
+    ``(batch, n_nodes, n_channels, n_patches, d_model)`` in normalized units;
+    :meth:`embed` averages it over patches, ``(batch, n_nodes, n_channels *
+    d_model)``.
 
     Examples
     --------
@@ -264,6 +266,22 @@ class PatchTST(BaseBackbone):
         z = self.encoder(self.embedding_dropout(tokens))
         z = z.reshape(x.shape[0], self.n_nodes, self.n_channels, self.n_patches, self.d_model)
         return z, statistics
+
+    def embed(self, x):
+        """Return the patch-averaged representation of each node.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Input windows.
+
+        Returns
+        -------
+        embedding : torch.Tensor of shape (batch, n_nodes, n_channels * d_model)
+            Node embeddings.
+        """
+        z = self.encode(x).mean(dim=3)
+        return z.reshape(z.shape[0], self.n_nodes, -1)
 
     def _make_head(self, horizon):
         return _FlattenHead(self.n_patches * self.d_model, horizon, self.head_dropout)

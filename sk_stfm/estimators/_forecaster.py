@@ -12,6 +12,7 @@ from ..objectives import resolve_objective
 from ..metrics import masked_r2
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
+from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
 from ._targets import restore_target_layout
 
@@ -68,6 +69,7 @@ _FITTED_ATTRIBUTES = (
 )
 
 
+@fill_shared_docs
 class STForecaster(RegressorMixin, BaseSTEstimator):
     """Spatio-temporal forecaster: a backbone trained by skorch.
 
@@ -89,74 +91,19 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
     objective : str, BaseObjective or None, default=None
         The training objective; ``None`` and ``"regression"`` mean
         :class:`~sk_stfm.objectives.Regression` (masked MSE);
-        :class:`~sk_stfm.objectives.Masked` pre-trains the backbone on
-        masked reconstruction first.
-    adapter : None, default=None
-        Transfer adapter; none is available in this version.
-    spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
-        Spatial context of the nodes: an adjacency or a grid shape.
-    window_shape : tuple of int (n_steps, n_nodes, n_channels) or None, default=None
-        Layout of one window for 2-D ``X``; ``None`` reads rows as univariate
-        windows ``(n_features, 1, 1)``.
-    max_epochs : int, default=50
-        Maximum passes over the training windows.
-    batch_size : int, default=64
-        Windows per optimization step.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
-        Optimizer.
-    weight_decay : float, default=0.0
-        L2 penalty of the optimizer.
-    patience : int or None, default=5
-        Epochs without validation improvement before stopping; ``None``
-        trains for ``max_epochs``.
-    validation_fraction : float, default=0.1
-        Share of the training windows, taken from the end, that validates.
-        The ``n_steps + horizon - 1`` windows before them are left out of
-        training, so that (for stride-1 windows) no training window shares a
-        step with a validation window. ``0``, or too few windows for such a
-        split, disables validation (and early stopping).
-    device : str, default="cpu"
-        Torch device; ``"auto"`` picks CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialization, dropout and shuffling.
-    verbose : int, default=0
-        ``1`` prints a progress bar and the per-epoch log.
-    callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (copied at each ``fit``).
-    checkpoint_dir : str, path-like or None, default=None
-        Directory where parameters, optimizer and history are saved after
-        every epoch (``params.pt``, ``optimizer.pt``, ``history.json``).
-    resume : bool, default=False
-        With ``checkpoint_dir``, start from the checkpoint found there.
+        :class:`~sk_stfm.objectives.Masked` and
+        :class:`~sk_stfm.objectives.Contrastive` pre-train the encoder
+        first; :class:`~sk_stfm.objectives.Diffusion` makes the forecaster
+        probabilistic (``sample``, ``predict_quantiles``).
+    %(training_parameters)s
 
     Attributes
     ----------
-    net_ : skorch.NeuralNet
-        The trained network, with its ``history``.
-    backbone_ : BackboneConfig
-        The resolved backbone configuration.
-    objective_ : BaseObjective
-        The resolved objective.
-    spatial_ : SpatialContext
-        The resolved spatial context.
-    window_shape_ : tuple of int
-        ``(n_steps, n_nodes, n_channels)`` of the input windows.
+    %(training_attributes)s
     target_shape_ : tuple of int
         Shape of one sample of ``y`` as given to ``fit``.
     output_shape_ : tuple of int
         ``(horizon, n_nodes, n_targets)`` of the network's output.
-    fill_values_ : ndarray of shape (n_nodes, n_channels)
-        Training mean of each node and channel, filling inputs with no
-        observation at all.
-    n_epochs_ : int
-        Epochs trained (task stage).
-    pretrain_history_ : skorch.History or None
-        History of the objective's self-supervised pre-training stage
-        (``None`` for objectives without one).
-    n_features_in_ : int
-        Number of features per sample of ``X``.
 
     See Also
     --------

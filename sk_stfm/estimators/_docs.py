@@ -1,0 +1,101 @@
+"""Docstring sections shared by every estimator on the skorch base.
+
+Each estimator documents its own ``backbone`` and ``objective`` (their
+defaults differ by task) and takes the rest from here, so that one
+parameter is described once.
+"""
+
+TRAINING_PARAMETERS = """\
+    adapter : None, default=None
+        Transfer adapter; none is available in this version.
+    spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
+        Spatial context of the nodes: an adjacency or a grid shape.
+    window_shape : tuple of int (n_steps, n_nodes, n_channels) or None, default=None
+        Layout of one window for 2-D ``X``; ``None`` reads rows as univariate
+        windows ``(n_features, 1, 1)``.
+    max_epochs : int, default=50
+        Maximum passes over the training windows.
+    batch_size : int, default=64
+        Windows per optimization step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
+        Optimizer.
+    weight_decay : float, default=0.0
+        L2 penalty of the optimizer.
+    patience : int or None, default=5
+        Epochs without validation improvement before stopping; ``None``
+        trains for ``max_epochs``.
+    validation_fraction : float, default=0.1
+        Share of the training windows, taken from the end, that validates.
+        The windows just before them that could share a time step with a
+        validation window are left out of training: ``n_steps + horizon -
+        1`` windows for a forecaster, ``n_steps - 1`` for tasks on the input
+        window alone (stride-1 windows). ``0``, or too few windows for such
+        a split, disables validation (and early stopping).
+    device : str, default="cpu"
+        Torch device; ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout, shuffling and sampling.
+    verbose : int, default=0
+        ``1`` prints a progress bar and the per-epoch log.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (copied at each ``fit``).
+    checkpoint_dir : str, path-like or None, default=None
+        Directory where parameters, optimizer and history are saved after
+        every epoch (``params.pt``, ``optimizer.pt``, ``history.json``).
+    resume : bool, default=False
+        With ``checkpoint_dir``, start from the checkpoint found there.
+"""
+
+TRAINING_ATTRIBUTES = """\
+    net_ : skorch.NeuralNet
+        The trained network, with its ``history``.
+    backbone_ : BackboneConfig
+        The resolved backbone configuration.
+    objective_ : BaseObjective
+        The resolved objective.
+    spatial_ : SpatialContext
+        The resolved spatial context.
+    window_shape_ : tuple of int
+        ``(n_steps, n_nodes, n_channels)`` of the input windows.
+    fill_values_ : ndarray of shape (n_nodes, n_channels)
+        Training mean of each node and channel, filling inputs with no
+        observation at all.
+    n_epochs_ : int
+        Epochs trained (task stage).
+    pretrain_history_ : skorch.History or None
+        History of the objective's self-supervised pre-training stage
+        (``None`` for objectives without one).
+    n_features_in_ : int
+        Number of features per sample of ``X``.
+"""
+
+_PLACEHOLDERS = {
+    "    %(training_parameters)s\n": TRAINING_PARAMETERS,
+    "    %(training_attributes)s\n": TRAINING_ATTRIBUTES,
+}
+
+
+def fill_shared_docs(cls):
+    """Class decorator: expand the shared-section placeholders of a docstring.
+
+    A line ``%(training_parameters)s`` (indented like a parameter) becomes
+    the parameters every estimator shares; ``%(training_attributes)s`` the
+    shared fitted attributes.
+
+    Parameters
+    ----------
+    cls : type
+        An estimator class.
+
+    Returns
+    -------
+    cls : type
+        The same class, its docstring expanded.
+    """
+    doc = cls.__doc__
+    for placeholder, text in _PLACEHOLDERS.items():
+        doc = doc.replace(placeholder, text)
+    cls.__doc__ = doc
+    return cls
