@@ -13,10 +13,14 @@ from ._backbone_config import (
     RegisteredBackbone,
     resolve_backbone,
 )
+from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._base import BaseSTEstimator
+from ._encoder import STEncoder
 from ._forecaster import STForecaster
+from ._imputer import STImputer, hide_at_random
 from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
+from ._window_tasks import WindowTaskEstimator
 
 __all__ = [
     "BackboneConfig",
@@ -25,9 +29,15 @@ __all__ = [
     "MLPConfig",
     "PatchTSTConfig",
     "RegisteredBackbone",
+    "STAnomalyDetector",
+    "STEncoder",
     "STForecaster",
+    "STImputer",
     "SpatialContext",
     "TimeBudget",
+    "WindowTaskEstimator",
+    "hide_at_random",
     "resolve_backbone",
     "resolve_spatial",
+    "round_robin_masks",
 ]

@@ -28,6 +28,7 @@ from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
+from ._persistence import load_payload, save_estimator
 from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
 from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
@@ -69,6 +70,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     """
 
     _task = None
+    # What ``objective=None`` means for the task.
+    _default_objective = None
+    # What ``save`` writes besides the weights and parameters.
+    _fitted_attributes = ("n_features_in_", "window_shape_", "fill_values_", "n_epochs_")
 
     _parameter_constraints: dict = {
         "backbone": [str, BackboneConfig],
@@ -148,7 +153,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
         self.spatial_ = resolve_spatial(self.spatial, n_nodes)
         self.backbone_ = resolve_backbone(self.backbone)
-        self.objective_ = resolve_objective(self.objective)
+        self.objective_ = resolve_objective(
+            self._default_objective if self.objective is None else self.objective
+        )
         spec = self.backbone_.spec()
         tags = spec.tags
         fits = (
@@ -426,6 +433,54 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         # Samples are stacked on the first axis: batches concatenate on the axis of windows.
         axis = 1 if outputs[0].ndim == 5 else 0
         return torch.cat(outputs, dim=axis).numpy()
+
+    def save(self, path):
+        """Save the fitted estimator to one file, without pickle.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (conventionally ``*.pt``).
+
+        Returns
+        -------
+        path : str or path-like
+            The destination.
+        """
+        check_is_fitted(self)
+        fitted = {name: getattr(self, name) for name in self._fitted_attributes}
+        save_estimator(self, path, fitted)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator written by :meth:`save`.
+
+        The file is read with ``torch.load(weights_only=True)``: it cannot
+        run code, and only sk_stfm classes are rebuilt.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : BaseSTEstimator
+            The fitted estimator, of the saved class, predicting exactly as
+            the saved one.
+        """
+        saved_cls, params, fitted, state_dict = load_payload(path)
+        if not issubclass(saved_cls, cls):
+            raise ValueError(f"{path} holds a {saved_cls.__name__}, not a {cls.__name__}.")
+        estimator = saved_cls(**params)
+        for name, value in fitted.items():
+            setattr(estimator, name, value)
+        for name in fitted:
+            if name.endswith("shape_"):
+                setattr(estimator, name, tuple(getattr(estimator, name)))
+        estimator._restore_network(state_dict)
+        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

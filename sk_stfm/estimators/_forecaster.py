@@ -13,7 +13,6 @@ from ..metrics import masked_r2
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
 from ._docs import fill_shared_docs
-from ._persistence import load_payload, save_estimator
 from ._targets import restore_target_layout
 
 def _is_probabilistic(estimator):
@@ -59,14 +58,6 @@ def check_n_samples(n_samples):
     return int(n_samples)
 
 
-_FITTED_ATTRIBUTES = (
-    "n_features_in_",
-    "window_shape_",
-    "target_shape_",
-    "output_shape_",
-    "fill_values_",
-    "n_epochs_",
-)
 
 
 @fill_shared_docs
@@ -133,6 +124,7 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
     """
 
     _task = "forecasting"
+    _fitted_attributes = BaseSTEstimator._fitted_attributes + ("target_shape_", "output_shape_")
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
@@ -312,50 +304,3 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         n_samples = self.objective_.n_samples if n_samples is None else n_samples
         samples = self.sample(X, n_samples, random_state)
         return np.moveaxis(np.quantile(samples, levels, axis=0), 0, -1)
-
-    def save(self, path):
-        """Save the fitted forecaster to one file, without pickle.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file (conventionally ``*.pt``).
-
-        Returns
-        -------
-        path : str or path-like
-            The destination.
-        """
-        check_is_fitted(self)
-        fitted = {name: getattr(self, name) for name in _FITTED_ATTRIBUTES}
-        save_estimator(self, path, fitted)
-        return path
-
-    @classmethod
-    def load(cls, path):
-        """Load a forecaster written by :meth:`save`.
-
-        The file is read with ``torch.load(weights_only=True)``: it cannot
-        run code, and only sk_stfm classes are rebuilt.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A file written by :meth:`save`.
-
-        Returns
-        -------
-        forecaster : STForecaster
-            The fitted forecaster, predicting exactly as the saved one.
-        """
-        saved_cls, params, fitted, state_dict = load_payload(path)
-        if not issubclass(saved_cls, cls):
-            raise ValueError(f"{path} holds a {saved_cls.__name__}, not a {cls.__name__}.")
-        estimator = saved_cls(**params)
-        for name, value in fitted.items():
-            setattr(estimator, name, value)
-        estimator.window_shape_ = tuple(estimator.window_shape_)
-        estimator.target_shape_ = tuple(estimator.target_shape_)
-        estimator.output_shape_ = tuple(estimator.output_shape_)
-        estimator._restore_network(state_dict)
-        return estimator

@@ -19,7 +19,6 @@ from ._diffusion import (
     DenoisingNetwork,
     Diffusion,
     DiffusionLoss,
-    DiffusionOutput,
     noise_schedule,
 )
 from ._masked import Masked, MaskedReconstruction, MaskedReconstructionLoss
@@ -104,7 +103,6 @@ __all__ = [
     "DenoisingNetwork",
     "Diffusion",
     "DiffusionLoss",
-    "DiffusionOutput",
     "noise_schedule",
     "objectives_for",
     "Contrastive",

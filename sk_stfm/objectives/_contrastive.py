@@ -18,7 +18,7 @@ _NODE_DROP_RATIO = 0.2
 
 
 def _series_std(x):
-    return x.std(dim=1, keepdim=True).clamp(min=1e-6)
+    return x.std(dim=1, keepdim=True, correction=0).clamp(min=1e-6)
 
 
 def _crop(x, min_keep):

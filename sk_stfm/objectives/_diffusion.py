@@ -142,7 +142,7 @@ def _history_scale(x, n_targets):
     return scale
 
 
-class DiffusionOutput(tuple):
+class _DiffusionOutput(tuple):
     """What a diffusion model returns while training: its condition and itself.
 
     A tuple ``(condition, scale, model)`` handed to :class:`DiffusionLoss`,
@@ -212,18 +212,18 @@ class ConditionalDiffusion(nn.Module):
 
         Returns
         -------
-        output : DiffusionOutput
+        output : tuple
             ``(condition, scale, self)``; :class:`DiffusionLoss` turns it
             into the loss.
         """
-        return DiffusionOutput(self.backbone(x), _history_scale(x, self.backbone.n_targets), self)
+        return _DiffusionOutput(self.backbone(x), _history_scale(x, self.backbone.n_targets), self)
 
     def denoising_loss(self, output, target):
         """Return the point loss of the condition plus the denoising loss.
 
         Parameters
         ----------
-        output : DiffusionOutput
+        output : tuple
             The output of :meth:`forward`.
         target : torch.Tensor of shape (batch, horizon, n_nodes, n_targets)
             Targets; NaN entries are left out of both losses.
@@ -301,12 +301,15 @@ class DiffusionLoss(nn.Module):
     (0, True)
     """
 
+    def __init__(self):
+        super().__init__()
+
     def forward(self, output, target):
         """Return the loss of a training output against the targets.
 
         Parameters
         ----------
-        output : DiffusionOutput
+        output : tuple
             Output of :meth:`ConditionalDiffusion.forward`.
         target : torch.Tensor
             Targets, NaN where missing.

@@ -52,7 +52,7 @@ class MaskedReconstruction(nn.Module):
         Parameters
         ----------
         x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
-            Input windows.
+            Input windows; NaN entries count as hidden.
 
         Returns
         -------
@@ -61,16 +61,50 @@ class MaskedReconstruction(nn.Module):
         hidden : torch.Tensor of bool, same shape as ``x``
             Which entries were hidden (the loss is taken there only).
         """
+        hidden = self.random_mask(x) | torch.isnan(x)
+        return self.reconstruct(x, hidden), hidden
+
+    def random_mask(self, x):
+        """Draw which entries to hide: whole patches of a node, all channels together.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Input windows.
+
+        Returns
+        -------
+        hidden : torch.Tensor of bool, same shape as ``x``
+            Hidden entries.
+        """
         batch, n_steps, n_nodes, _ = x.shape
         n_patches = math.ceil(n_steps / self.patch_len)
         hidden_patches = torch.rand(batch, n_patches, n_nodes, device=x.device) < self.mask_ratio
         hidden = hidden_patches.repeat_interleave(self.patch_len, dim=1)[:, :n_steps]
-        hidden = hidden.unsqueeze(-1).expand_as(x)
+        return hidden.unsqueeze(-1).expand_as(x)
+
+    def reconstruct(self, x, hidden):
+        """Reconstruct the window from its visible entries.
+
+        Hidden entries (and NaN, which must be hidden) are replaced by the
+        mean of the visible entries of their series before the backbone.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Input windows; NaN allowed where ``hidden``.
+        hidden : torch.Tensor of bool, same shape as ``x``
+            Entries the backbone must not see.
+
+        Returns
+        -------
+        reconstruction : torch.Tensor, same shape as ``x``
+            The backbone's output.
+        """
         visible = (~hidden).to(x.dtype)
-        visible_mean = (x * visible).sum(dim=1, keepdim=True) / visible.sum(
-            dim=1, keepdim=True
-        ).clamp(min=1.0)
-        return self.backbone(torch.where(hidden, visible_mean, x)), hidden
+        x = torch.where(hidden, 0.0, x)
+        visible_mean = x.sum(dim=1, keepdim=True) / visible.sum(dim=1, keepdim=True).clamp(min=1.0)
+        return self.backbone(torch.where(hidden, visible_mean, x))
 
 
 class MaskedReconstructionLoss(nn.Module):

@@ -29,6 +29,11 @@ class JointPretext(nn.Module):
         super().__init__()
         self.pretexts = nn.ModuleList(pretexts)
 
+    @property
+    def backbone(self):
+        """The backbone the pretext models share."""
+        return self.pretexts[0].backbone
+
     def forward(self, x):
         """Return the output of every pretext model.
 

@@ -1,0 +1,261 @@
+"""STAnomalyDetector: windows that the model cannot reconstruct are anomalous."""
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import OutlierMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ._backbone_config import MLPConfig
+from ._base import BaseSTEstimator
+from ._docs import fill_shared_docs
+from ._window_tasks import WindowTaskEstimator
+
+
+def round_robin_masks(n_steps, patch_len, n_masks):
+    """Complementary masks that hide every time patch exactly once.
+
+    Mask ``k`` hides the patches ``k, k + n_masks, k + 2 * n_masks, ...``.
+
+    Parameters
+    ----------
+    n_steps : int
+        Window length.
+    patch_len : int
+        Steps per patch.
+    n_masks : int
+        Number of masks.
+
+    Returns
+    -------
+    masks : ndarray of bool of shape (n_masks, n_steps)
+        ``masks[k, t]`` is True when step ``t`` is hidden by mask ``k``.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators import round_robin_masks
+    >>> round_robin_masks(6, 1, 2).astype(int)
+    array([[1, 0, 1, 0, 1, 0],
+           [0, 1, 0, 1, 0, 1]])
+    """
+    patch = np.arange(n_steps) // patch_len
+    return np.stack([patch % n_masks == k for k in range(n_masks)])
+
+
+@fill_shared_docs
+class STAnomalyDetector(OutlierMixin, WindowTaskEstimator):
+    """Spatio-temporal anomaly detector scoring windows by reconstruction error.
+
+    ``fit(X)`` trains masked reconstruction on (mostly normal) windows. A
+    window's anomaly score is the error of reconstructing each of its
+    entries while that entry is hidden: complementary masks hide every
+    patch once, so no entry is scored from itself. Errors are divided by
+    each node and channel's mean training error, then averaged over the
+    window. Follows scikit-learn's outlier-detector conventions
+    (:class:`~sklearn.ensemble.IsolationForest`): ``score_samples`` is
+    higher for normal windows, ``decision_function`` is negative for
+    outliers, ``predict`` returns +1 (inlier) or -1 (outlier).
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The reconstruction model; it needs a learned encoder.
+    objective : str, Masked or None, default=None
+        ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`;
+        its ``mask_ratio`` (also the share of each scoring mask) and
+        ``patch_len`` shape both training and scoring.
+    contamination : float, default=0.1
+        Expected share of outliers in the training windows: the threshold
+        ``offset_`` is the ``contamination`` quantile of their scores.
+    %(training_parameters)s
+
+    Attributes
+    ----------
+    %(training_attributes)s
+    output_shape_ : tuple of int
+        ``(n_steps, n_nodes, n_channels)`` reconstructed per window.
+    error_scale_ : ndarray of shape (n_nodes, n_channels)
+        Mean squared reconstruction error of each node and channel on the
+        training windows.
+    offset_ : float
+        Threshold: ``decision_function = score_samples - offset_``.
+
+    See Also
+    --------
+    STImputer : The same reconstruction model, filling missing values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import make_windows
+    >>> from sk_stfm.estimators import STAnomalyDetector
+    >>> t = np.arange(3000, dtype=np.float32)
+    >>> X, _ = make_windows(np.sin(2 * np.pi * t / 24)[:, None, None], 48, 1, stride=12)
+    >>> detector = STAnomalyDetector(backbone="mlp", max_epochs=5, random_state=0).fit(X)
+    >>> X_test = X[:4].copy()
+    >>> X_test[0, 20] += 5.0  # a spike
+    >>> detector.predict(X_test)[0]
+    -1
+    """
+
+    _task = "anomaly_detection"
+    _default_objective = "masked"
+    _fitted_attributes = WindowTaskEstimator._fitted_attributes + ("error_scale_", "offset_")
+    _test_params = (
+        {
+            "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
+            "max_epochs": 5,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+    )
+
+    _parameter_constraints: dict = {
+        **BaseSTEstimator._parameter_constraints,
+        "contamination": [Interval(numbers.Real, 0, 0.5, closed="right")],
+    }
+
+    def __init__(
+        self,
+        backbone="patchtst",
+        objective=None,
+        contamination=0.1,
+        adapter=None,
+        spatial=None,
+        window_shape=None,
+        max_epochs=50,
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=5,
+        validation_fraction=0.1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
+    ):
+        self.backbone = backbone
+        self.objective = objective
+        self.contamination = contamination
+        self.adapter = adapter
+        self.spatial = spatial
+        self.window_shape = window_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+
+    def _fill_missing(self, windows):
+        # Missing entries stay NaN: they are hidden, never scored.
+        return windows
+
+    def fit(self, X, y=None):
+        """Train the reconstruction model and set the outlier threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Training windows, NaN where missing; 2-D and 3-D layouts as in
+            :class:`STForecaster`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : STAnomalyDetector
+            The fitted detector.
+        """
+        self._validated_fit(X, None)
+        windows, _ = self._validate_X(X, reset=False)
+        errors = self._hidden_errors(X, windows)
+        with np.errstate(invalid="ignore"):
+            scale = np.nanmean(errors, axis=(0, 1))
+        self.error_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        self.offset_ = float(np.quantile(self._scores(errors), self.contamination))
+        return self
+
+    def _hidden_errors(self, X, windows):
+        """Squared error of every entry reconstructed while hidden (NaN if unobserved)."""
+        n_steps = self.window_shape_[0]
+        patch_len = min(self.objective_.patch_len, n_steps)
+        n_patches = math.ceil(n_steps / patch_len)
+        n_masks = min(max(2, round(1 / self.objective_.mask_ratio)), n_patches)
+        reconstruction = np.zeros(windows.shape)
+        for mask in round_robin_masks(n_steps, patch_len, n_masks):
+            hide = torch.from_numpy(mask).reshape(1, n_steps, 1, 1)
+            output = self._reconstruct(X, lambda x, hide=hide: hide.expand_as(x) | torch.isnan(x))
+            reconstruction[:, mask] = output[:, mask]
+        return (reconstruction - windows) ** 2
+
+    def _scores(self, errors):
+        with np.errstate(invalid="ignore"):
+            scores = -np.nanmean(errors / self.error_scale_, axis=(1, 2, 3))
+        return np.where(np.isnan(scores), 0.0, scores)
+
+    def score_samples(self, X):
+        """Return the normality score of each window (higher is more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the mean scaled reconstruction error of the observed
+            entries (0 for a window with none).
+        """
+        check_is_fitted(self)
+        windows, _ = self._validate_X(X, reset=False)
+        return self._scores(self._hidden_errors(X, windows))
+
+    def decision_function(self, X):
+        """Return ``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            The shifted scores.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each window as inlier (+1) or outlier (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``.
+
+        Returns
+        -------
+        labels : ndarray of int of shape (n_samples,)
+            +1 where ``decision_function >= 0``, -1 elsewhere.
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "outlier_detector"
+        return tags

@@ -1,0 +1,154 @@
+"""STEncoder: self-supervised embeddings of windows, as a scikit-learn transformer."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._backbone_config import MLPConfig
+from ._docs import fill_shared_docs
+from ._window_tasks import WindowTaskEstimator
+
+
+@fill_shared_docs
+class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, WindowTaskEstimator):
+    """Self-supervised encoder: windows in, one embedding vector per window out.
+
+    ``fit(X)`` pre-trains the backbone's encoder with a self-supervised
+    objective (contrastive agreement of augmented views by default, or
+    masked reconstruction); ``transform(X)`` returns the backbone's node
+    embeddings (:meth:`~sk_stfm.backbones.BaseBackbone.embed`) of each
+    window, concatenated over nodes. The embeddings feed any scikit-learn
+    model: ``make_pipeline(STEncoder(), Ridge())``.
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The encoder; it needs learned encoder weights (not ``"dlinear"``).
+    objective : str, BaseObjective or None, default=None
+        ``None`` and ``"contrastive"`` mean
+        :class:`~sk_stfm.objectives.Contrastive`; ``"masked"``,
+        :class:`~sk_stfm.objectives.Masked` and
+        :class:`~sk_stfm.objectives.MultiObjective` also work. Their
+        ``pretrain_epochs`` and ``finetune`` do not apply: ``max_epochs``
+        bounds training.
+    %(training_parameters)s
+
+    Attributes
+    ----------
+    %(training_attributes)s
+    output_shape_ : tuple of int
+        ``(n_steps, n_nodes, n_channels)`` of the training windows.
+
+    See Also
+    --------
+    STClassifier : A backbone and a classification head, trained end to end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import make_windows
+    >>> from sk_stfm.estimators import STEncoder
+    >>> t = np.arange(2000, dtype=np.float32)
+    >>> X, _ = make_windows(np.sin(2 * np.pi * t / 24)[:, None, None], 48, 1, stride=4)
+    >>> encoder = STEncoder(backbone="mlp", max_epochs=2, random_state=0).fit(X)
+    >>> encoder.transform(X[:3]).shape
+    (3, 64)
+    """
+
+    _task = "representation"
+    _default_objective = "contrastive"
+    _fitted_attributes = WindowTaskEstimator._fitted_attributes + ("_n_features_out",)
+    _test_params = (
+        {
+            "backbone": MLPConfig(hidden_sizes=(8,), revin=False),
+            "max_epochs": 2,
+            "batch_size": 32,
+        },
+    )
+
+    def __init__(
+        self,
+        backbone="patchtst",
+        objective=None,
+        adapter=None,
+        spatial=None,
+        window_shape=None,
+        max_epochs=50,
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=5,
+        validation_fraction=0.1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
+    ):
+        self.backbone = backbone
+        self.objective = objective
+        self.adapter = adapter
+        self.spatial = spatial
+        self.window_shape = window_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+
+    def fit(self, X, y=None):
+        """Pre-train the encoder on the windows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows, NaN where missing (forward-filled for the encoder);
+            2-D and 3-D layouts as in :class:`STForecaster`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : STEncoder
+            The fitted encoder.
+        """
+        self._validated_fit(X, None)
+        probe = np.zeros((1, *self.window_shape_), dtype=np.float32)
+        self._n_features_out = self._embed(probe).shape[1]
+        return self
+
+    def _embed(self, X):
+        return self._forward_windows(
+            X, infer=lambda module, x: module.backbone.embed(x).flatten(1)
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    def transform(self, X):
+        """Embed each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, n_nodes * embedding_size)
+            Float64 embeddings, node after node.
+        """
+        check_is_fitted(self)
+        return self._embed(X)

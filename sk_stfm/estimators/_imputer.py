@@ -1,0 +1,233 @@
+"""STImputer: fill missing values by masked reconstruction."""
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ..metrics import masked_mae
+from ._backbone_config import MLPConfig
+from ._docs import fill_shared_docs
+from ._window_tasks import WindowTaskEstimator
+
+
+def hide_at_random(X, fraction, random_state=None):
+    """Hide a random share of the observed entries of ``X`` (set them to NaN).
+
+    Parameters
+    ----------
+    X : ndarray
+        Data; NaN entries stay NaN and are never counted as hidden.
+    fraction : float
+        Share of the observed entries to hide, in (0, 1).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
+
+    Returns
+    -------
+    X_hidden : ndarray of float
+        A copy of ``X`` with the hidden entries set to NaN.
+    hidden : ndarray of bool
+        Which entries were hidden.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.estimators import hide_at_random
+    >>> X_hidden, hidden = hide_at_random(np.ones((100, 10)), 0.3, random_state=0)
+    >>> round(hidden.mean(), 2), bool(np.isnan(X_hidden[hidden]).all())
+    (0.3, True)
+    """
+    if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a float in (0, 1); got {fraction!r}.")
+    X = np.array(X, dtype=float)
+    rng = check_random_state(random_state)
+    hidden = (rng.random_sample(X.shape) < fraction) & ~np.isnan(X)
+    X[hidden] = np.nan
+    return X, hidden
+
+
+@fill_shared_docs
+class STImputer(TransformerMixin, WindowTaskEstimator):
+    """Spatio-temporal imputer: fills NaN by masked reconstruction (STEP-style).
+
+    ``fit(X)`` trains the backbone to reconstruct randomly hidden patches of
+    the windows from the visible entries (the objective's pretext task, with
+    the loss on hidden, observed entries only); ``transform(X)`` hides the
+    missing entries the same way and fills them with the reconstruction.
+    Observed entries are returned unchanged.
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The model, whose head outputs the whole window (see
+        :class:`STForecaster`); it needs a learned encoder.
+    objective : str, Masked or None, default=None
+        ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`
+        with its defaults; its ``mask_ratio`` and ``patch_len`` set how much
+        and in what shape training hides entries (``patch_len=1`` matches
+        scattered missing values, longer patches match gaps). Its
+        ``pretrain_epochs`` and ``finetune`` do not apply: ``max_epochs``
+        bounds training.
+    %(training_parameters)s
+
+    Attributes
+    ----------
+    %(training_attributes)s
+    output_shape_ : tuple of int
+        ``(n_steps, n_nodes, n_channels)`` reconstructed per window.
+
+    See Also
+    --------
+    sk_stfm.harmonize.MissingValueImputer : Interpolation and statistics.
+    hide_at_random : Hide observed entries, e.g. to evaluate imputation.
+
+    Notes
+    -----
+    Each window is imputed on its own; cut a long series into
+    non-overlapping windows (``make_windows(..., stride=n_steps)``) to
+    impute all of it. Windows hide whole patches of a node over all its
+    channels during training, so no channel gives a hidden value away.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import make_windows
+    >>> from sk_stfm.estimators import STImputer, hide_at_random
+    >>> t = np.arange(3000, dtype=np.float32)
+    >>> X, _ = make_windows(np.sin(2 * np.pi * t / 24)[:, None, None], 48, 1, stride=12)
+    >>> imputer = STImputer(backbone="mlp", objective="masked", max_epochs=5, random_state=0)
+    >>> X_missing, hidden = hide_at_random(X, 0.3, random_state=0)
+    >>> X_filled = imputer.fit_transform(X_missing)
+    >>> bool(np.isnan(X_filled).any())
+    False
+    """
+
+    _task = "imputation"
+    _test_params = (
+        {
+            "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
+            "objective": "masked",
+            "max_epochs": 5,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+    )
+
+    def __init__(
+        self,
+        backbone="patchtst",
+        objective=None,
+        adapter=None,
+        spatial=None,
+        window_shape=None,
+        max_epochs=50,
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=5,
+        validation_fraction=0.1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
+    ):
+        self.backbone = backbone
+        self.objective = objective
+        self.adapter = adapter
+        self.spatial = spatial
+        self.window_shape = window_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+
+    _default_objective = "masked"
+
+    def _fill_missing(self, windows):
+        # Missing entries stay NaN: the model hides them, it never sees a fill.
+        return windows
+
+    def fit(self, X, y=None):
+        """Train the reconstruction model on the windows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows, NaN where missing; 2-D and 3-D layouts as in
+            :class:`STForecaster`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : STImputer
+            The fitted imputer.
+        """
+        return self._validated_fit(X, None)
+
+    def transform(self, X):
+        """Fill the NaN entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``, NaN where missing.
+
+        Returns
+        -------
+        X_filled : ndarray of float64, same shape as ``X``
+            ``X`` with every NaN replaced by its reconstruction.
+        """
+        check_is_fitted(self)
+        windows, _ = self._validate_X(X, reset=False)
+        reconstruction = self._reconstruct(X, torch.isnan)
+        filled = np.where(np.isnan(windows), reconstruction, windows)
+        return self._restore_input_layout(filled, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The network runs in float64 at inference (see STForecaster).
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    def score(self, X, y=None, missing_fraction=0.2):
+        """Return minus the MAE of imputing randomly hidden observed entries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_nodes, n_channels)
+            Windows; NaN entries are already missing and never scored.
+        y : None
+            Ignored.
+        missing_fraction : float, default=0.2
+            Share of the observed entries hidden and imputed, drawn with the
+            estimator's ``random_state``.
+
+        Returns
+        -------
+        score : float
+            ``-MAE`` over the hidden entries (higher is better).
+        """
+        check_is_fitted(self)
+        windows, _ = self._validate_X(X, reset=False)
+        hidden_X, hidden = hide_at_random(windows, missing_fraction, self.random_state)
+        if not hidden.any():
+            raise ValueError("X has no observed entry to hide and score.")
+        filled = self.transform(hidden_X.astype(np.float32))  # 4-D in, 4-D out
+        return -masked_mae(np.where(hidden, windows, np.nan), filled)
