@@ -285,7 +285,14 @@ _TEMPORAL_TAGS = STFMTags(
     # (n_steps, n_nodes, n_channels) data, modelling time only.
     data_kinds=("series", "graph", "grid", "trajectory"),
     dependencies=("temporal",),
-    tasks=("forecasting", "imputation", "anomaly_detection", "classification", "representation"),
+    tasks=(
+        "forecasting",
+        "imputation",
+        "anomaly_detection",
+        "classification",
+        "representation",
+        "generation",
+    ),
     requires=(),
 )
 # DLinear's "encoder" is a fixed moving-average decomposition: nothing a

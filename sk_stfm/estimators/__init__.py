@@ -17,10 +17,11 @@ from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._base import BaseSTEstimator
 from ._encoder import STEncoder
 from ._forecaster import STForecaster
+from ._generator import STGenerator
 from ._imputer import STImputer, hide_at_random
 from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
-from ._window_tasks import WindowTaskEstimator
+from ._window_tasks import BaseWindowTaskEstimator
 
 __all__ = [
     "BackboneConfig",
@@ -32,10 +33,11 @@ __all__ = [
     "STAnomalyDetector",
     "STEncoder",
     "STForecaster",
+    "STGenerator",
     "STImputer",
     "SpatialContext",
     "TimeBudget",
-    "WindowTaskEstimator",
+    "BaseWindowTaskEstimator",
     "hide_at_random",
     "resolve_backbone",
     "resolve_spatial",

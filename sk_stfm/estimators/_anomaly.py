@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._backbone_config import MLPConfig
 from ._base import BaseSTEstimator
 from ._docs import fill_shared_docs
-from ._window_tasks import WindowTaskEstimator
+from ._window_tasks import BaseWindowTaskEstimator
 
 
 def round_robin_masks(n_steps, patch_len, n_masks):
@@ -46,7 +46,7 @@ def round_robin_masks(n_steps, patch_len, n_masks):
 
 
 @fill_shared_docs
-class STAnomalyDetector(OutlierMixin, WindowTaskEstimator):
+class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     """Spatio-temporal anomaly detector scoring windows by reconstruction error.
 
     ``fit(X)`` trains masked reconstruction on (mostly normal) windows. A
@@ -97,13 +97,13 @@ class STAnomalyDetector(OutlierMixin, WindowTaskEstimator):
     >>> detector = STAnomalyDetector(backbone="mlp", max_epochs=5, random_state=0).fit(X)
     >>> X_test = X[:4].copy()
     >>> X_test[0, 20] += 5.0  # a spike
-    >>> detector.predict(X_test)[0]
-    -1
+    >>> detector.predict(X_test).tolist()
+    [-1, 1, 1, 1]
     """
 
     _task = "anomaly_detection"
     _default_objective = "masked"
-    _fitted_attributes = WindowTaskEstimator._fitted_attributes + ("error_scale_", "offset_")
+    _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + ("error_scale_", "offset_")
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(16,), revin=False),

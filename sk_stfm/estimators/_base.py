@@ -49,6 +49,25 @@ def _as_target(targets):
     return _as_tensor(targets)
 
 
+def is_probabilistic(estimator):
+    """Whether an estimator's objective samples (``available_if`` condition).
+
+    Parameters
+    ----------
+    estimator : BaseSTEstimator
+        An estimator, fitted or not.
+
+    Returns
+    -------
+    probabilistic : bool
+        True for objectives such as :class:`~sk_stfm.objectives.Diffusion`.
+    """
+    objective = estimator.objective
+    if objective is None:
+        objective = estimator._default_objective
+    return resolve_objective(objective).probabilistic
+
+
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 

@@ -6,11 +6,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._backbone_config import MLPConfig
 from ._docs import fill_shared_docs
-from ._window_tasks import WindowTaskEstimator
+from ._window_tasks import BaseWindowTaskEstimator
 
 
 @fill_shared_docs
-class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, WindowTaskEstimator):
+class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTaskEstimator):
     """Self-supervised encoder: windows in, one embedding vector per window out.
 
     ``fit(X)`` pre-trains the backbone's encoder with a self-supervised
@@ -57,7 +57,7 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, WindowTaskEst
 
     _task = "representation"
     _default_objective = "contrastive"
-    _fitted_attributes = WindowTaskEstimator._fitted_attributes + ("_n_features_out",)
+    _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + ("_n_features_out",)
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(8,), revin=False),

@@ -7,16 +7,11 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..objectives import resolve_objective
-
 from ..metrics import masked_r2
 from ._backbone_config import MLPConfig, PatchTSTConfig
-from ._base import BaseSTEstimator
+from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import restore_target_layout
-
-def _is_probabilistic(estimator):
-    return resolve_objective(estimator.objective).probabilistic
 
 
 def check_quantiles(quantiles):
@@ -247,7 +242,7 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         """
         return masked_r2(y, self.predict(X), sample_weight=sample_weight)
 
-    @available_if(_is_probabilistic)
+    @available_if(is_probabilistic)
     def sample(self, X, n_samples=100, random_state=None):
         """Draw forecast samples (probabilistic objectives such as ``Diffusion``).
 
@@ -276,7 +271,7 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         )
         return samples.reshape(samples.shape[:2] + tuple(self.target_shape_))
 
-    @available_if(_is_probabilistic)
+    @available_if(is_probabilistic)
     def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9), n_samples=None, random_state=None):
         """Forecast quantiles from samples (probabilistic objectives).
 

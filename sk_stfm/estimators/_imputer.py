@@ -6,12 +6,16 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import masked_mae
+from ..objectives import Masked
 from ._backbone_config import MLPConfig
+from ._base import is_probabilistic
 from ._docs import fill_shared_docs
-from ._window_tasks import WindowTaskEstimator
+from ._forecaster import check_n_samples
+from ._window_tasks import BaseWindowTaskEstimator
 
 
 def hide_at_random(X, fraction, random_state=None):
@@ -38,8 +42,8 @@ def hide_at_random(X, fraction, random_state=None):
     >>> import numpy as np
     >>> from sk_stfm.estimators import hide_at_random
     >>> X_hidden, hidden = hide_at_random(np.ones((100, 10)), 0.3, random_state=0)
-    >>> round(hidden.mean(), 2), bool(np.isnan(X_hidden[hidden]).all())
-    (0.3, True)
+    >>> round(float(hidden.mean()), 2), bool(np.isnan(X_hidden[hidden]).all())
+    (0.31, True)
     """
     if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
         raise ValueError(f"fraction must be a float in (0, 1); got {fraction!r}.")
@@ -51,7 +55,7 @@ def hide_at_random(X, fraction, random_state=None):
 
 
 @fill_shared_docs
-class STImputer(TransformerMixin, WindowTaskEstimator):
+class STImputer(TransformerMixin, BaseWindowTaskEstimator):
     """Spatio-temporal imputer: fills NaN by masked reconstruction (STEP-style).
 
     ``fit(X)`` trains the backbone to reconstruct randomly hidden patches of
@@ -65,13 +69,19 @@ class STImputer(TransformerMixin, WindowTaskEstimator):
     backbone : str or BackboneConfig, default="patchtst"
         The model, whose head outputs the whole window (see
         :class:`STForecaster`); it needs a learned encoder.
-    objective : str, Masked or None, default=None
-        ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`
-        with its defaults; its ``mask_ratio`` and ``patch_len`` set how much
-        and in what shape training hides entries (``patch_len=1`` matches
-        scattered missing values, longer patches match gaps). Its
+    objective : str, Masked, Diffusion or None, default=None
+        ``None`` means ``Masked(mask_ratio=0.3, patch_len=1)``: training
+        hides 30 % of the entries one by one. With a
+        :class:`~sk_stfm.objectives.Masked` objective, ``mask_ratio`` and
+        ``patch_len`` set how much and in what shape training hides
+        entries (``patch_len=1`` matches scattered missing values, longer
+        patches match gaps; ``"masked"`` means ``Masked()``, 16-step
+        patches). Its
         ``pretrain_epochs`` and ``finetune`` do not apply: ``max_epochs``
-        bounds training.
+        bounds training. ``"diffusion"`` or
+        :class:`~sk_stfm.objectives.Diffusion` learns the distribution of
+        the missing values (CSDI): ``transform`` fills with the median of
+        the samples and :meth:`sample` draws multiple imputations.
     %(training_parameters)s
 
     Attributes
@@ -99,7 +109,7 @@ class STImputer(TransformerMixin, WindowTaskEstimator):
     >>> from sk_stfm.estimators import STImputer, hide_at_random
     >>> t = np.arange(3000, dtype=np.float32)
     >>> X, _ = make_windows(np.sin(2 * np.pi * t / 24)[:, None, None], 48, 1, stride=12)
-    >>> imputer = STImputer(backbone="mlp", objective="masked", max_epochs=5, random_state=0)
+    >>> imputer = STImputer(backbone="mlp", max_epochs=5, random_state=0)
     >>> X_missing, hidden = hide_at_random(X, 0.3, random_state=0)
     >>> X_filled = imputer.fit_transform(X_missing)
     >>> bool(np.isnan(X_filled).any())
@@ -107,6 +117,9 @@ class STImputer(TransformerMixin, WindowTaskEstimator):
     """
 
     _task = "imputation"
+    # Scattered hidden entries at the rate of a typical gap-ridden series
+    # (see the objective parameter).
+    _default_objective = Masked(mask_ratio=0.3, patch_len=1)
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
@@ -157,8 +170,6 @@ class STImputer(TransformerMixin, WindowTaskEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
 
-    _default_objective = "masked"
-
     def _fill_missing(self, windows):
         # Missing entries stay NaN: the model hides them, it never sees a fill.
         return windows
@@ -196,9 +207,39 @@ class STImputer(TransformerMixin, WindowTaskEstimator):
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
-        reconstruction = self._reconstruct(X, torch.isnan)
+        if self.objective_.probabilistic:
+            reconstruction = self._forward_windows(X)  # the median of the samples
+        else:
+            reconstruction = self._reconstruct(X, torch.isnan)
         filled = np.where(np.isnan(windows), reconstruction, windows)
         return self._restore_input_layout(filled, X)
+
+    @available_if(is_probabilistic)
+    def sample(self, X, n_samples=100, random_state=None):
+        """Draw multiple imputations (probabilistic objectives such as ``Diffusion``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_steps, n_nodes, n_channels)
+            Windows in the layout used in ``fit``, NaN where missing.
+        n_samples : int, default=100
+            Imputations per window.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_samples_X, n_steps, n_nodes, n_channels)
+            ``X`` with its NaN entries filled, once per sample (4-D windows
+            per sample whatever the layout of ``X``).
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        return self._forward_windows(
+            X,
+            infer=lambda module, x: self.objective_.sample(module, x, n_samples),
+            random_state=random_state,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

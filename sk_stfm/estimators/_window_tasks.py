@@ -9,7 +9,7 @@ from ..data import input_ndim, restore_layout
 from ._base import BaseSTEstimator
 
 
-class WindowTaskEstimator(BaseSTEstimator):
+class BaseWindowTaskEstimator(BaseSTEstimator):
     """Base of estimators trained on the windows of ``X`` alone.
 
     ``fit(X, y=None)`` trains the objective's pretext model (for example
@@ -18,8 +18,8 @@ class WindowTaskEstimator(BaseSTEstimator):
 
     Examples
     --------
-    >>> from sk_stfm.estimators import STImputer, WindowTaskEstimator
-    >>> issubclass(STImputer, WindowTaskEstimator)
+    >>> from sk_stfm.estimators import STImputer, BaseWindowTaskEstimator
+    >>> issubclass(STImputer, BaseWindowTaskEstimator)
     True
     """
 
@@ -43,7 +43,14 @@ class WindowTaskEstimator(BaseSTEstimator):
         self.pretrain_history_ = None
 
     def _task_module(self, backbone):
-        return self.objective_.make_pretext(backbone)
+        pretext = self.objective_.make_pretext(backbone)
+        if pretext is not None:
+            return pretext
+        # Objectives without a pretext stage (diffusion) build the task's model.
+        return (
+            self.objective_.build_module(backbone, self._task),
+            self.objective_.make_criterion(),
+        )
 
     def _reconstruct(self, X, hidden_fn):
         """Reconstruct windows with the entries ``hidden_fn(x)`` hidden; float64 4-D."""

@@ -19,8 +19,11 @@ from ._diffusion import (
     DenoisingNetwork,
     Diffusion,
     DiffusionLoss,
+    GenerativeDiffusion,
+    ImputationDiffusion,
     noise_schedule,
 )
+from ._interpolation import interpolate_hidden
 from ._masked import Masked, MaskedReconstruction, MaskedReconstructionLoss
 from ._multi import JointPretext, MultiObjective, WeightedLoss
 from ._pretraining import PretrainingObjective
@@ -91,7 +94,7 @@ def objectives_for(task):
     --------
     >>> from sk_stfm.objectives import objectives_for
     >>> objectives_for("imputation")
-    ['masked']
+    ['diffusion', 'masked']
     """
     return sorted(name for name, cls in _SHORTCUTS.items() if task in cls._tasks)
 
@@ -103,6 +106,9 @@ __all__ = [
     "DenoisingNetwork",
     "Diffusion",
     "DiffusionLoss",
+    "GenerativeDiffusion",
+    "ImputationDiffusion",
+    "interpolate_hidden",
     "noise_schedule",
     "objectives_for",
     "Contrastive",

@@ -16,11 +16,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ._base import BaseObjective
+from ._interpolation import interpolate_hidden
 from ._regression import MaskedLoss
 
 # Floor of the per-series scale, relative to the series' RMS: a flat
 # history must not blow residuals up.
 _RELATIVE_SCALE_FLOOR = 0.05
+# Bound of the clean-value estimate while sampling, in scaled units (a
+# residual of ten standard deviations of the history).
+_CLEAN_CLIP = 10.0
 
 
 def noise_schedule(n_steps, schedule="quad", beta_start=1e-4, beta_end=0.5):
@@ -92,6 +96,9 @@ class DenoisingNetwork(nn.Module):
             for _ in range(n_layers)
         )
         self.output = nn.Sequential(nn.SiLU(), nn.Linear(hidden_size, length))
+        # Start from the skip term alone (see _DiffusionChain._predict_noise).
+        nn.init.zeros_(self.output[1].weight)
+        nn.init.zeros_(self.output[1].bias)
 
     def forward(self, noisy, conditions, step):
         """Return the predicted noise.
@@ -134,33 +141,108 @@ def _history_scale(x, n_targets):
     are more targets than channels, the pooled scale of the node is used.
     """
     values = x[..., :n_targets] if n_targets <= x.shape[-1] else x
-    std = values.std(dim=1, keepdim=True, unbiased=False)
-    rms = values.pow(2).mean(dim=1, keepdim=True).sqrt()
-    scale = torch.maximum(std, _RELATIVE_SCALE_FLOOR * rms).clamp(min=1e-6)
+    scale = _scale_of(values, torch.ones_like(values, dtype=torch.bool))
     if n_targets > x.shape[-1]:
         scale = scale.mean(dim=-1, keepdim=True).expand(*scale.shape[:-1], n_targets)
     return scale
 
 
-class _DiffusionOutput(tuple):
-    """What a diffusion model returns while training: its condition and itself.
+def _scale_of(values, visible):
+    """Std (floored by a share of the RMS) of the visible entries of each series, over time.
 
-    A tuple ``(condition, scale, model)`` handed to :class:`DiffusionLoss`,
-    which asks ``model`` for the denoising loss against the targets.
+    A series with fewer than two visible entries, or with nothing but
+    zeros, has no scale of its own and gets 1.
     """
+    weight = visible.to(values.dtype)
+    count = weight.sum(dim=1, keepdim=True)
+    values = torch.where(visible, values, 0.0)
+    mean = values.sum(dim=1, keepdim=True) / count.clamp(min=1.0)
+    variance = (weight * (values - mean) ** 2).sum(dim=1, keepdim=True) / count.clamp(min=1.0)
+    rms = (values**2).sum(dim=1, keepdim=True).div(count.clamp(min=1.0)).sqrt()
+    scale = torch.maximum(variance.sqrt(), _RELATIVE_SCALE_FLOOR * rms)
+    return torch.where((count >= 2) & (scale > 1e-6), scale, torch.ones_like(scale))
 
-    __slots__ = ()
 
-    def __new__(cls, condition, scale, model):
-        return super().__new__(cls, (condition, scale, model))
+def _uniform_rate_mask(x):
+    """CSDI's random training mask: each window hides a uniformly drawn share of entries."""
+    rate = torch.rand(x.shape[0], 1, 1, 1, device=x.device)
+    return torch.rand(x.shape, device=x.device) < rate
 
 
-class ConditionalDiffusion(nn.Module):
-    """A backbone conditioning a denoising diffusion over its output.
+class _DiffusionChain(nn.Module):
+    """A DDPM chain over series of one length, with a conditional denoising network."""
+
+    def __init__(self, length, n_conditions, n_diffusion_steps, schedule, hidden_size, n_layers,
+                 beta_end):
+        super().__init__()
+        self.n_diffusion_steps = int(n_diffusion_steps)
+        self.clip = _CLEAN_CLIP
+        self.denoiser = DenoisingNetwork(
+            length, n_conditions, self.n_diffusion_steps, hidden_size, n_layers
+        )
+        betas = noise_schedule(self.n_diffusion_steps, schedule, beta_end=beta_end)
+        self.register_buffer("betas", betas.float())
+        self.register_buffer("alpha_bars", torch.cumprod(1.0 - betas, dim=0).float())
+
+    def _predict_noise(self, noisy, conditions, step):
+        """The denoiser's correction on top of ``sqrt(1 - alpha_bar) * noisy``.
+
+        That skip term is the optimal noise estimate for standard normal
+        data, and nearly exact at high noise levels, where sampling divides
+        any error by ``sqrt(alpha_bar)``; the network only learns what the
+        data adds to it.
+        """
+        skip = (1 - self.alpha_bars[step]).sqrt().unsqueeze(1) * noisy
+        return skip + self.denoiser(noisy, conditions, step)
+
+    def _noise_loss(self, clean, conditions, weight):
+        """Denoising loss of ``clean`` series ``(M, L)`` at random steps.
+
+        ``conditions(noisy, step)`` returns the ``(M, n_conditions, L)``
+        conditions; ``weight`` marks the entries the loss counts.
+        """
+        step = torch.randint(0, self.n_diffusion_steps, (clean.shape[0],), device=clean.device)
+        noise = torch.randn_like(clean)
+        alpha_bar = self.alpha_bars[step].unsqueeze(1)
+        noisy = alpha_bar.sqrt() * clean + (1 - alpha_bar).sqrt() * noise
+        predicted = self._predict_noise(noisy, conditions(noisy, step), step)
+        weight = weight.to(clean.dtype)
+        return ((predicted - noise) ** 2 * weight).sum() / weight.sum().clamp(min=1)
+
+    def _reverse(self, shape, conditions, like):
+        """Run the reverse (ancestral DDPM) chain from Gaussian noise of ``shape``.
+
+        Each step estimates the clean values from the predicted noise,
+        clips them to ``+-clip`` (standardized units) and draws from the
+        DDPM posterior given that estimate: without the clip, an imperfect
+        noise estimate is amplified by ``1 / sqrt(alpha_bar)`` over the
+        chain and a few samples run away.
+        """
+        values = torch.randn(shape, dtype=like.dtype, device=like.device)
+        alpha_bars = self.alpha_bars
+        for t in range(self.n_diffusion_steps - 1, -1, -1):
+            step = torch.full((shape[0],), t, dtype=torch.long, device=like.device)
+            noise = self._predict_noise(values, conditions(values, step), step)
+            clean = (values - (1 - alpha_bars[t]).sqrt() * noise) / alpha_bars[t].sqrt()
+            clean = clean.clamp(-self.clip, self.clip)
+            if t == 0:
+                return clean
+            previous = alpha_bars[t - 1]
+            beta = self.betas[t]
+            mean = (
+                beta * previous.sqrt() * clean + (1 - previous) * (1 - beta).sqrt() * values
+            ) / (1 - alpha_bars[t])
+            variance = beta * (1 - previous) / (1 - alpha_bars[t])
+            values = mean + variance.sqrt() * torch.randn_like(values)
+        return values
+
+
+class ConditionalDiffusion(_DiffusionChain):
+    """A backbone conditioning a denoising diffusion over its forecast.
 
     The backbone maps the input window to a point estimate ``c`` of the
-    targets (trained with the point loss); the targets' residuals around
-    ``c``, scaled by each series' history scale, are modelled by a
+    targets (trained with the MSE); the targets' residuals around ``c``,
+    scaled by each series' history scale, are modelled by a
     :class:`DenoisingNetwork` conditioned on ``c``.
 
     Parameters
@@ -190,16 +272,10 @@ class ConditionalDiffusion(nn.Module):
     """
 
     def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
-        super().__init__()
-        self.backbone = backbone
-        self.n_diffusion_steps = int(n_diffusion_steps)
-        self.denoiser = DenoisingNetwork(
-            backbone.horizon, 1, self.n_diffusion_steps, hidden_size, n_layers
+        super().__init__(
+            backbone.horizon, 1, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
         )
-        betas = noise_schedule(self.n_diffusion_steps, schedule, beta_end=beta_end)
-        alpha_bars = torch.cumprod(1.0 - betas, dim=0)
-        self.register_buffer("betas", betas.float())
-        self.register_buffer("alpha_bars", alpha_bars.float())
+        self.backbone = backbone
         self.point_loss = MaskedLoss("mse")
 
     def forward(self, x):
@@ -216,7 +292,7 @@ class ConditionalDiffusion(nn.Module):
             ``(condition, scale, self)``; :class:`DiffusionLoss` turns it
             into the loss.
         """
-        return _DiffusionOutput(self.backbone(x), _history_scale(x, self.backbone.n_targets), self)
+        return self.backbone(x), _history_scale(x, self.backbone.n_targets), self
 
     def denoising_loss(self, output, target):
         """Return the point loss of the condition plus the denoising loss.
@@ -236,22 +312,17 @@ class ConditionalDiffusion(nn.Module):
         condition, scale, _ = output
         observed = ~torch.isnan(target)
         residual = torch.where(observed, (target - condition.detach()) / scale, 0.0)
-        n_series = residual.shape[0] * residual.shape[2] * residual.shape[3]
-        step = torch.randint(0, self.n_diffusion_steps, (n_series,), device=target.device)
-        noise = torch.randn(n_series, residual.shape[1], device=target.device, dtype=target.dtype)
-        alpha_bar = self.alpha_bars[step].unsqueeze(1)
-        noisy = alpha_bar.sqrt() * _to_series(residual) + (1 - alpha_bar).sqrt() * noise
-        predicted = self.denoiser(noisy, _to_series(condition / scale).unsqueeze(1), step)
-        weight = _to_series(observed.to(noise.dtype))
-        denoising = ((predicted - noise) ** 2 * weight).sum() / weight.sum().clamp(min=1)
+        conditions = _to_series(condition / scale).unsqueeze(1)
+        denoising = self._noise_loss(
+            _to_series(residual), lambda noisy, step: conditions, _to_series(observed)
+        )
         return denoising + self.point_loss(condition, target)
 
     @torch.no_grad()
     def sample(self, x, n_samples):
         """Draw samples of the targets given the input windows.
 
-        Runs the reverse (ancestral DDPM) chain from Gaussian noise, using
-        the global torch random number generator.
+        Uses the global torch random number generator.
 
         Parameters
         ----------
@@ -267,24 +338,255 @@ class ConditionalDiffusion(nn.Module):
         """
         condition = self.backbone(x)
         scale = _history_scale(x, self.backbone.n_targets)
-        shape = condition.shape
         conditions = _to_series(condition / scale).unsqueeze(1).repeat(n_samples, 1, 1)
-        values = torch.randn(conditions.shape[0], shape[1], dtype=x.dtype, device=x.device)
-        alphas = 1.0 - self.betas
-        for t in range(self.n_diffusion_steps - 1, -1, -1):
-            step = torch.full((len(values),), t, dtype=torch.long, device=x.device)
-            noise = self.denoiser(values, conditions, step)
-            values = (
-                values - self.betas[t] / (1 - self.alpha_bars[t]).sqrt() * noise
-            ) / alphas[t].sqrt()
-            if t > 0:
-                # Posterior variance of DDPM (beta tilde).
-                variance = self.betas[t] * (1 - self.alpha_bars[t - 1]) / (1 - self.alpha_bars[t])
-                values = values + variance.sqrt() * torch.randn_like(values)
-        residuals = values.reshape(n_samples, -1, shape[1])
-        return torch.stack(
-            [condition + scale * _from_series(r, shape) for r in residuals.unbind(0)]
+        values = self._reverse(
+            (conditions.shape[0], condition.shape[1]), lambda values, step: conditions, x
         )
+        residuals = values.reshape(n_samples, -1, condition.shape[1])
+        return torch.stack(
+            [condition + scale * _from_series(r, condition.shape) for r in residuals.unbind(0)]
+        )
+
+
+class ImputationDiffusion(_DiffusionChain):
+    """Conditional diffusion over the missing entries of windows (CSDI).
+
+    Training hides a uniformly drawn share of each window's entries (CSDI's
+    random strategy); the backbone, whose head outputs the whole window,
+    reconstructs them from the visible ones, and a :class:`DenoisingNetwork`
+    models each series' residual around the reconstruction given the
+    reconstruction, the visible residuals and the visibility mask.
+
+    Parameters
+    ----------
+    backbone : BaseBackbone
+        Maps windows to windows of the same shape.
+    n_diffusion_steps : int
+        Steps of the diffusion chain.
+    schedule : {"quad", "linear"}
+        Noise schedule.
+    hidden_size : int
+        Width of the denoising network.
+    n_layers : int
+        Residual layers of the denoising network.
+    beta_end : float, default=0.5
+        Noise variance of the last step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.backbones import MLPBackbone
+    >>> from sk_stfm.objectives import ImputationDiffusion
+    >>> model = ImputationDiffusion(MLPBackbone(24, 2, 1, horizon=24), 10, "quad", 32, 2)
+    >>> x = torch.randn(3, 24, 2, 1)
+    >>> x[0, 5] = float("nan")
+    >>> samples = model.sample(x, n_samples=4)
+    >>> samples.shape, bool(torch.isnan(samples).any()), bool((samples[:, 1] == x[1]).all())
+    (torch.Size([4, 3, 24, 2, 1]), False, True)
+    """
+
+    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
+        super().__init__(
+            backbone.n_steps, 3, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
+        )
+        self.backbone = backbone
+        self.point_loss = MaskedLoss("mse")
+
+    def _condition(self, x, hidden):
+        """Reconstruction, scale and denoiser conditions of windows with ``hidden`` entries."""
+        visible = ~hidden
+        scale = _scale_of(x, visible)
+        x = interpolate_hidden(x, hidden)
+        reconstruction = self.backbone(x)
+        visible_residual = torch.where(hidden, 0.0, (x - reconstruction) / scale)
+        conditions = torch.stack(
+            [
+                _to_series(reconstruction / scale),
+                _to_series(visible_residual),
+                _to_series(visible.to(x.dtype)),
+            ],
+            dim=1,
+        )
+        return reconstruction, scale, conditions
+
+    def forward(self, x):
+        """Hide random entries and condition on the rest (the training output).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Windows; NaN entries count as hidden.
+
+        Returns
+        -------
+        output : tuple
+            ``(reconstruction, scale, hidden, conditions, self)``.
+        """
+        hidden = _uniform_rate_mask(x) | torch.isnan(x)
+        reconstruction, scale, conditions = self._condition(x, hidden)
+        return reconstruction, scale, hidden, conditions, self
+
+    def denoising_loss(self, output, target):
+        """Return the losses on the hidden, observed entries.
+
+        Parameters
+        ----------
+        output : tuple
+            The output of :meth:`forward`.
+        target : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            The windows, NaN where never observed.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Point loss of the reconstruction plus denoising loss.
+        """
+        reconstruction, scale, hidden, conditions, _ = output
+        scored = hidden & ~torch.isnan(target)
+        residual = torch.where(scored, (target - reconstruction.detach()) / scale, 0.0)
+        denoising = self._noise_loss(
+            _to_series(residual), lambda noisy, step: conditions, _to_series(scored)
+        )
+        return denoising + self.point_loss(
+            reconstruction, torch.where(scored, target, torch.nan)
+        )
+
+    @torch.no_grad()
+    def sample(self, x, n_samples):
+        """Draw imputations of the NaN entries of ``x``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Windows, NaN where missing.
+        n_samples : int
+            Samples per window.
+
+        Returns
+        -------
+        samples : torch.Tensor of shape (n_samples, batch, n_steps, n_nodes, n_channels)
+            ``x`` with its NaN entries filled by each sample.
+        """
+        hidden = torch.isnan(x)
+        reconstruction, scale, conditions = self._condition(x, hidden)
+        conditions = conditions.repeat(n_samples, 1, 1)
+        values = self._reverse(
+            (conditions.shape[0], x.shape[1]), lambda values, step: conditions, x
+        )
+        residuals = values.reshape(n_samples, -1, x.shape[1])
+        return torch.stack(
+            [
+                torch.where(hidden, reconstruction + scale * _from_series(r, x.shape), x)
+                for r in residuals.unbind(0)
+            ]
+        )
+
+
+class GenerativeDiffusion(_DiffusionChain):
+    """Unconditional diffusion over whole (standardized) windows.
+
+    At every step the backbone reads the current noisy window, so that the
+    denoising of each series sees the others (through the backbone's
+    channel and node mixing); the :class:`DenoisingNetwork` is conditioned
+    on its output.
+
+    Parameters
+    ----------
+    backbone : BaseBackbone
+        Maps windows to windows of the same shape.
+    n_diffusion_steps : int
+        Steps of the diffusion chain.
+    schedule : {"quad", "linear"}
+        Noise schedule.
+    hidden_size : int
+        Width of the denoising network.
+    n_layers : int
+        Residual layers of the denoising network.
+    beta_end : float, default=0.5
+        Noise variance of the last step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.backbones import MLPBackbone
+    >>> from sk_stfm.objectives import GenerativeDiffusion
+    >>> model = GenerativeDiffusion(MLPBackbone(24, 2, 1, horizon=24), 10, "quad", 32, 2)
+    >>> model.sample(5).shape
+    torch.Size([5, 24, 2, 1])
+    """
+
+    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
+        super().__init__(
+            backbone.n_steps, 1, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
+        )
+        self.backbone = backbone
+
+    def _window_shape(self, n_windows):
+        backbone = self.backbone
+        return (n_windows, backbone.n_steps, backbone.n_nodes, backbone.n_channels)
+
+    def _conditions(self, values, step):
+        # values: (M, L) series of whole windows -> backbone features per series.
+        windows = _from_series(values, self._window_shape(values.shape[0] // self._per_window))
+        return _to_series(self.backbone(windows)).unsqueeze(1)
+
+    @property
+    def _per_window(self):
+        return self.backbone.n_nodes * self.backbone.n_channels
+
+    def forward(self, x):
+        """Return ``(self,)``: the loss noises the target windows itself.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Windows (unused: the targets are the standardized windows).
+
+        Returns
+        -------
+        output : tuple
+            ``(self,)``.
+        """
+        return (self,)
+
+    def denoising_loss(self, output, target):
+        """Return the denoising loss of the (standardized) windows.
+
+        Parameters
+        ----------
+        output : tuple
+            The output of :meth:`forward`.
+        target : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+            Standardized windows, NaN where missing (left out of the loss).
+
+        Returns
+        -------
+        loss : torch.Tensor
+            A scalar.
+        """
+        observed = ~torch.isnan(target)
+        clean = _to_series(torch.where(observed, target, 0.0))
+        return self._noise_loss(clean, self._conditions, _to_series(observed))
+
+    @torch.no_grad()
+    def sample(self, n_samples):
+        """Draw whole windows from the reverse chain.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of windows.
+
+        Returns
+        -------
+        windows : torch.Tensor of shape (n_samples, n_steps, n_nodes, n_channels)
+            Standardized windows.
+        """
+        like = self.betas
+        values = self._reverse(
+            (n_samples * self._per_window, self.backbone.n_steps), self._conditions, like
+        )
+        return _from_series(values, self._window_shape(n_samples))
 
 
 class DiffusionLoss(nn.Module):
@@ -319,11 +621,11 @@ class DiffusionLoss(nn.Module):
         loss : torch.Tensor
             A scalar.
         """
-        return output[2].denoising_loss(output, target)
+        return output[-1].denoising_loss(output, target)
 
 
 class Diffusion(BaseObjective):
-    """Conditional denoising diffusion: a probabilistic forecaster (CSDI, TMDM).
+    """Denoising diffusion: probabilistic forecasts, imputations and windows (CSDI, TMDM).
 
     The backbone becomes the conditioning network of a denoising diffusion
     model: it maps the history to a point estimate of the targets (trained
@@ -333,7 +635,11 @@ class Diffusion(BaseObjective):
     deviation over the input window, so one model serves series of any
     level and scale. ``predict`` returns the median of ``n_samples``
     samples of the reverse chain; estimators also offer
-    ``predict_quantiles`` and ``sample``.
+    ``predict_quantiles`` and ``sample``. For imputation
+    (:class:`ImputationDiffusion`) the condition is the backbone's
+    reconstruction of randomly hidden entries, as in CSDI; for generation
+    (:class:`GenerativeDiffusion`) the backbone reads the noisy window at
+    every step.
 
     Parameters
     ----------
@@ -366,7 +672,7 @@ class Diffusion(BaseObjective):
     """
 
     probabilistic = True
-    _tasks = ("forecasting",)
+    _tasks = ("forecasting", "imputation", "generation")
 
     _parameter_constraints: dict = {
         "n_steps": [Interval(numbers.Integral, 2, None, closed="left")],
@@ -388,22 +694,27 @@ class Diffusion(BaseObjective):
         self.n_layers = n_layers
 
     def build_module(self, backbone, task):
-        """Wrap the backbone into a :class:`ConditionalDiffusion`.
+        """Wrap the backbone into the diffusion model of the task.
 
         Parameters
         ----------
         backbone : BaseBackbone
             The conditioning backbone.
-        task : str
+        task : {"forecasting", "imputation", "generation"}
             The estimator's task.
 
         Returns
         -------
-        module : ConditionalDiffusion
+        module : ConditionalDiffusion, ImputationDiffusion or GenerativeDiffusion
             The diffusion model.
         """
         self._validate_params()
-        return ConditionalDiffusion(
+        model = {
+            "forecasting": ConditionalDiffusion,
+            "imputation": ImputationDiffusion,
+            "generation": GenerativeDiffusion,
+        }[task]
+        return model(
             backbone, self.n_steps, self.schedule, self.hidden_size, self.n_layers, self.beta_end
         )
 

@@ -7,6 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ._interpolation import interpolate_hidden
 from ._pretraining import PretrainingObjective
 from ._regression import MaskedLoss
 
@@ -16,9 +17,9 @@ class MaskedReconstruction(nn.Module):
 
     Every forward pass hides a random ``mask_ratio`` of the time patches of
     every node (all channels of a node together, so no channel gives the
-    hidden values away), replaces hidden values by the mean of the visible
-    ones in the same series, and asks the backbone, whose head outputs the
-    whole window, to reconstruct them.
+    hidden values away), fills hidden values by linear interpolation of the
+    visible ones in the same series, and asks the backbone, whose head
+    outputs the whole window, to reconstruct them.
 
     Parameters
     ----------
@@ -86,8 +87,9 @@ class MaskedReconstruction(nn.Module):
     def reconstruct(self, x, hidden):
         """Reconstruct the window from its visible entries.
 
-        Hidden entries (and NaN, which must be hidden) are replaced by the
-        mean of the visible entries of their series before the backbone.
+        Hidden entries (and NaN, which must be hidden) are replaced by
+        linear interpolation of the visible entries of their series (see
+        :func:`interpolate_hidden`) before the backbone.
 
         Parameters
         ----------
@@ -101,10 +103,7 @@ class MaskedReconstruction(nn.Module):
         reconstruction : torch.Tensor, same shape as ``x``
             The backbone's output.
         """
-        visible = (~hidden).to(x.dtype)
-        x = torch.where(hidden, 0.0, x)
-        visible_mean = x.sum(dim=1, keepdim=True) / visible.sum(dim=1, keepdim=True).clamp(min=1.0)
-        return self.backbone(torch.where(hidden, visible_mean, x))
+        return self.backbone(interpolate_hidden(x, hidden))
 
 
 class MaskedReconstructionLoss(nn.Module):
