@@ -7,32 +7,12 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..metrics import _check_quantiles as check_quantiles
 from ..metrics import masked_r2
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import restore_target_layout
-
-
-def check_quantiles(quantiles):
-    """Validate quantile levels; return them as a 1-D float array.
-
-    Parameters
-    ----------
-    quantiles : float or sequence of float
-        Levels strictly between 0 and 1.
-
-    Returns
-    -------
-    quantiles : ndarray of shape (n_quantiles,)
-        The levels.
-    """
-    levels = np.atleast_1d(np.asarray(quantiles, dtype=float))
-    if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
-        raise ValueError(
-            f"quantiles must be a float or a 1-D sequence of floats in (0, 1); got {quantiles!r}."
-        )
-    return levels
 
 
 def check_n_samples(n_samples):
