@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier
 
 validate = pytest.importorskip("numpydoc.validate").validate
 ClassDoc = pytest.importorskip("numpydoc.docscrape").ClassDoc
@@ -176,6 +177,8 @@ def test_fitted_attributes_are_documented(cls):
         estimator.set_params(adjacency=adjacency)
     if "max_epochs" in estimator.get_params():
         estimator.set_params(max_epochs=1)
+    if is_classifier(estimator):
+        y = np.arange(len(X)) % 2
     estimator.fit(X, y)
     fitted = {name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")}
     documented = {attribute.name for attribute in ClassDoc(cls)["Attributes"]}

@@ -5,6 +5,7 @@ Every estimator is ``backbone x objective x adapter`` on one base
 hyperparameters reachable as nested parameters (``backbone__d_model``).
 """
 
+from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._backbone_config import (
     BackboneConfig,
     DLinearConfig,
@@ -13,8 +14,8 @@ from ._backbone_config import (
     RegisteredBackbone,
     resolve_backbone,
 )
-from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._base import BaseSTEstimator
+from ._classifier import STClassifier
 from ._encoder import STEncoder
 from ._forecaster import STForecaster
 from ._generator import STGenerator
@@ -31,6 +32,7 @@ __all__ = [
     "PatchTSTConfig",
     "RegisteredBackbone",
     "STAnomalyDetector",
+    "STClassifier",
     "STEncoder",
     "STForecaster",
     "STGenerator",

@@ -53,8 +53,9 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     window's anomaly score is the error of reconstructing each of its
     entries while that entry is hidden: complementary masks hide every
     patch once, so no entry is scored from itself. Errors are divided by
-    each node and channel's mean training error, then averaged over the
-    window. Follows scikit-learn's outlier-detector conventions
+    each node and channel's mean training error, and the largest
+    ``top_fraction`` of them are averaged: a spike or a short level shift
+    stands out instead of being averaged away over the window. Follows scikit-learn's outlier-detector conventions
     (:class:`~sklearn.ensemble.IsolationForest`): ``score_samples`` is
     higher for normal windows, ``decision_function`` is negative for
     outliers, ``predict`` returns +1 (inlier) or -1 (outlier).
@@ -70,6 +71,10 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     contamination : float, default=0.1
         Expected share of outliers in the training windows: the threshold
         ``offset_`` is the ``contamination`` quantile of their scores.
+    top_fraction : float, default=0.05
+        Share of a window's observed entries, those with the largest scaled
+        errors, whose mean error is the anomaly score (at least one entry;
+        ``1.0`` averages the whole window).
     %(training_parameters)s
 
     Attributes
@@ -97,8 +102,8 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     >>> detector = STAnomalyDetector(backbone="mlp", max_epochs=5, random_state=0).fit(X)
     >>> X_test = X[:4].copy()
     >>> X_test[0, 20] += 5.0  # a spike
-    >>> detector.predict(X_test).tolist()
-    [-1, 1, 1, 1]
+    >>> int(detector.predict(X_test)[0]), int(detector.score_samples(X_test).argmin())
+    (-1, 0)
     """
 
     _task = "anomaly_detection"
@@ -116,6 +121,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     _parameter_constraints: dict = {
         **BaseSTEstimator._parameter_constraints,
         "contamination": [Interval(numbers.Real, 0, 0.5, closed="right")],
+        "top_fraction": [Interval(numbers.Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -123,6 +129,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         backbone="patchtst",
         objective=None,
         contamination=0.1,
+        top_fraction=0.05,
         adapter=None,
         spatial=None,
         window_shape=None,
@@ -143,6 +150,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         self.backbone = backbone
         self.objective = objective
         self.contamination = contamination
+        self.top_fraction = top_fraction
         self.adapter = adapter
         self.spatial = spatial
         self.window_shape = window_shape
@@ -203,9 +211,15 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         return (reconstruction - windows) ** 2
 
     def _scores(self, errors):
+        scaled = (errors / self.error_scale_).reshape(len(errors), -1)
+        n_observed = (~np.isnan(scaled)).sum(axis=1)
+        # Largest errors first; unobserved entries (NaN) sort last.
+        ranked = np.sort(np.where(np.isnan(scaled), -np.inf, scaled), axis=1)[:, ::-1]
+        k = np.maximum(1, np.ceil(self.top_fraction * n_observed)).astype(int)
+        top = np.where(np.arange(scaled.shape[1]) < k[:, None], ranked, 0.0)
         with np.errstate(invalid="ignore"):
-            scores = -np.nanmean(errors / self.error_scale_, axis=(1, 2, 3))
-        return np.where(np.isnan(scores), 0.0, scores)
+            scores = -top.sum(axis=1) / k
+        return np.where(n_observed > 0, scores, 0.0)
 
     def score_samples(self, X):
         """Return the normality score of each window (higher is more normal).
@@ -218,8 +232,9 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            Minus the mean scaled reconstruction error of the observed
-            entries (0 for a window with none).
+            Minus the mean of the largest ``top_fraction`` scaled
+            reconstruction errors of the window's observed entries (0 for a
+            window with none).
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)

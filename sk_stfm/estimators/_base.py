@@ -444,11 +444,22 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         seed = check_random_state(
             self.random_state if random_state is None else random_state
         ).randint(0, 2**31 - 1)
+        # A sampling objective draws each window's samples from its own seed,
+        # so that they do not depend on which other windows are passed along.
+        per_window = self.objective_.probabilistic
         outputs = []
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
+            start = 0
             for batch, _ in TensorBatchLoader(dataset, batch_size=self.batch_size):
-                outputs.append(infer(module, batch.to(device)).cpu())
+                batch = batch.to(device)
+                if not per_window:
+                    outputs.append(infer(module, batch).cpu())
+                    continue
+                for offset in range(len(batch)):
+                    torch.manual_seed(seed + start + offset)
+                    outputs.append(infer(module, batch[offset : offset + 1]).cpu())
+                start += len(batch)
         # Samples are stacked on the first axis: batches concatenate on the axis of windows.
         axis = 1 if outputs[0].ndim == 5 else 0
         return torch.cat(outputs, dim=axis).numpy()

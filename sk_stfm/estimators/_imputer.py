@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..data import as_windows
 from ..metrics import masked_mae
 from ..objectives import Masked
 from ._backbone_config import MLPConfig
@@ -49,7 +50,11 @@ def hide_at_random(X, fraction, random_state=None):
         raise ValueError(f"fraction must be a float in (0, 1); got {fraction!r}.")
     X = np.array(X, dtype=float)
     rng = check_random_state(random_state)
-    hidden = (rng.random_sample(X.shape) < fraction) & ~np.isnan(X)
+    # Draw over the observed entries only: hiding already missing entries
+    # would hide fewer than asked.
+    observed = ~np.isnan(X)
+    hidden = np.zeros(X.shape, dtype=bool)
+    hidden[observed] = rng.random_sample(int(observed.sum())) < fraction
     X[hidden] = np.nan
     return X, hidden
 
@@ -170,6 +175,11 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
 
+    def _observed_windows(self, X):
+        """``X`` as float64 windows: observed entries come back exactly as given."""
+        self._validate_X(X, reset=False)  # shape and layout errors
+        return as_windows(np.asarray(X, dtype=np.float64), self.window_shape)
+
     def _fill_missing(self, windows):
         # Missing entries stay NaN: the model hides them, it never sees a fill.
         return windows
@@ -206,7 +216,7 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
             ``X`` with every NaN replaced by its reconstruction.
         """
         check_is_fitted(self)
-        windows, _ = self._validate_X(X, reset=False)
+        windows = self._observed_windows(X)
         if self.objective_.probabilistic:
             reconstruction = self._forward_windows(X)  # the median of the samples
         else:
@@ -235,11 +245,13 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
-        return self._forward_windows(
+        samples = self._forward_windows(
             X,
             infer=lambda module, x: self.objective_.sample(module, x, n_samples),
             random_state=random_state,
         )
+        windows = self._observed_windows(X)
+        return np.where(np.isnan(windows), samples, windows)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -266,9 +278,9 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
             ``-MAE`` over the hidden entries (higher is better).
         """
         check_is_fitted(self)
-        windows, _ = self._validate_X(X, reset=False)
+        windows = self._observed_windows(X)
         hidden_X, hidden = hide_at_random(windows, missing_fraction, self.random_state)
         if not hidden.any():
             raise ValueError("X has no observed entry to hide and score.")
-        filled = self.transform(hidden_X.astype(np.float32))  # 4-D in, 4-D out
+        filled = self.transform(hidden_X)  # 4-D in, 4-D out
         return -masked_mae(np.where(hidden, windows, np.nan), filled)
