@@ -35,8 +35,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check sk_stfm tests benchmarks examples docs/conf.py
 
 benchmark: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e ".[benchmarks]"
 	$(PY) benchmarks/etth.py
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/objectives.py
+	$(PY) benchmarks/classification.py
 
 clean:
 	rm -rf docs/_build docs/generated docs/auto_examples build dist *.egg-info

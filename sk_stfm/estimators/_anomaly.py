@@ -2,6 +2,7 @@
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -50,12 +51,16 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     """Spatio-temporal anomaly detector scoring windows by reconstruction error.
 
     ``fit(X)`` trains masked reconstruction on (mostly normal) windows. A
-    window's anomaly score is the error of reconstructing each of its
-    entries while that entry is hidden: complementary masks hide every
-    patch once, so no entry is scored from itself. Errors are divided by
-    each node and channel's mean training error, and the largest
-    ``top_fraction`` of them are averaged: a spike or a short level shift
-    stands out instead of being averaged away over the window. Follows scikit-learn's outlier-detector conventions
+    window is scored by reconstructing each of its entries while it is
+    hidden: at each scale in ``patch_lens``, complementary masks hide every
+    patch of that length once, so no entry is scored from itself. A
+    patch's error (its mean squared error, divided by the series' mean
+    training error at that scale) is high where the window departs from
+    what its surroundings predict; the window's anomaly is its worst patch,
+    relative to the median of that over the training windows, at the scale
+    where this is largest. A spike stands out at the step scale, a level
+    shift at the patch scale, neither is averaged away over the window.
+    Follows scikit-learn's outlier-detector conventions
     (:class:`~sklearn.ensemble.IsolationForest`): ``score_samples`` is
     higher for normal windows, ``decision_function`` is negative for
     outliers, ``predict`` returns +1 (inlier) or -1 (outlier).
@@ -71,10 +76,10 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     contamination : float, default=0.1
         Expected share of outliers in the training windows: the threshold
         ``offset_`` is the ``contamination`` quantile of their scores.
-    top_fraction : float, default=0.05
-        Share of a window's observed entries, those with the largest scaled
-        errors, whose mean error is the anomaly score (at least one entry;
-        ``1.0`` averages the whole window).
+    patch_lens : tuple of int or None, default=None
+        Lengths of the hidden patches the window is scored at; ``None``
+        means ``(1, objective.patch_len)``: single steps catch spikes,
+        patches catch level shifts and changed shapes.
     %(training_parameters)s
 
     Attributes
@@ -82,9 +87,12 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     %(training_attributes)s
     output_shape_ : tuple of int
         ``(n_steps, n_nodes, n_channels)`` reconstructed per window.
-    error_scale_ : ndarray of shape (n_nodes, n_channels)
+    error_scale_ : ndarray of shape (n_scales, n_nodes, n_channels)
         Mean squared reconstruction error of each node and channel on the
-        training windows.
+        training windows, at each scale of ``patch_lens``.
+    score_scale_ : ndarray of shape (n_scales,)
+        Median over the training windows of their worst scaled patch error,
+        at each scale.
     offset_ : float
         Threshold: ``decision_function = score_samples - offset_``.
 
@@ -108,7 +116,11 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
 
     _task = "anomaly_detection"
     _default_objective = "masked"
-    _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + ("error_scale_", "offset_")
+    _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + (
+        "error_scale_",
+        "score_scale_",
+        "offset_",
+    )
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
@@ -121,7 +133,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     _parameter_constraints: dict = {
         **BaseSTEstimator._parameter_constraints,
         "contamination": [Interval(numbers.Real, 0, 0.5, closed="right")],
-        "top_fraction": [Interval(numbers.Real, 0, 1, closed="right")],
+        "patch_lens": [tuple, list, None],
     }
 
     def __init__(
@@ -129,7 +141,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         backbone="patchtst",
         objective=None,
         contamination=0.1,
-        top_fraction=0.05,
+        patch_lens=None,
         adapter=None,
         spatial=None,
         window_shape=None,
@@ -150,7 +162,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         self.backbone = backbone
         self.objective = objective
         self.contamination = contamination
-        self.top_fraction = top_fraction
+        self.patch_lens = patch_lens
         self.adapter = adapter
         self.spatial = spatial
         self.window_shape = window_shape
@@ -190,36 +202,66 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         """
         self._validated_fit(X, None)
         windows, _ = self._validate_X(X, reset=False)
-        errors = self._hidden_errors(X, windows)
-        with np.errstate(invalid="ignore"):
-            scale = np.nanmean(errors, axis=(0, 1))
-        self.error_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        self.offset_ = float(np.quantile(self._scores(errors), self.contamination))
+        errors = self._patch_errors(X, windows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # series never observed
+            scales = np.stack([np.nanmean(e, axis=(0, 1)) for e in errors])
+        self.error_scale_ = np.where(np.isfinite(scales) & (scales > 0), scales, 1.0)
+        worst = self._worst_patches(errors)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            typical = np.nanmedian(np.where(np.isfinite(worst), worst, np.nan), axis=0)
+        self.score_scale_ = np.where(np.isfinite(typical) & (typical > 0), typical, 1.0)
+        self.offset_ = float(np.quantile(self._scores(worst), self.contamination))
         return self
 
-    def _hidden_errors(self, X, windows):
-        """Squared error of every entry reconstructed while hidden (NaN if unobserved)."""
+    def _scales(self):
         n_steps = self.window_shape_[0]
-        patch_len = min(self.objective_.patch_len, n_steps)
-        n_patches = math.ceil(n_steps / patch_len)
-        n_masks = min(max(2, round(1 / self.objective_.mask_ratio)), n_patches)
-        reconstruction = np.zeros(windows.shape)
-        for mask in round_robin_masks(n_steps, patch_len, n_masks):
-            hide = torch.from_numpy(mask).reshape(1, n_steps, 1, 1)
-            output = self._reconstruct(X, lambda x, hide=hide: hide.expand_as(x) | torch.isnan(x))
-            reconstruction[:, mask] = output[:, mask]
-        return (reconstruction - windows) ** 2
+        lengths = (1, self.objective_.patch_len) if self.patch_lens is None else self.patch_lens
+        return sorted({min(int(length), n_steps) for length in lengths})
 
-    def _scores(self, errors):
-        scaled = (errors / self.error_scale_).reshape(len(errors), -1)
-        n_observed = (~np.isnan(scaled)).sum(axis=1)
-        # Largest errors first; unobserved entries (NaN) sort last.
-        ranked = np.sort(np.where(np.isnan(scaled), -np.inf, scaled), axis=1)[:, ::-1]
-        k = np.maximum(1, np.ceil(self.top_fraction * n_observed)).astype(int)
-        top = np.where(np.arange(scaled.shape[1]) < k[:, None], ranked, 0.0)
+    def _patch_errors(self, X, windows):
+        """Per scale, the mean squared error of each hidden patch of each series.
+
+        Returns a list (one entry per scale) of arrays ``(n, n_patches,
+        n_nodes, n_channels)``, NaN where a patch has no observed entry.
+        """
+        n_steps = self.window_shape_[0]
+        errors = []
+        for patch_len in self._scales():
+            n_patches = math.ceil(n_steps / patch_len)
+            n_masks = min(max(2, round(1 / self.objective_.mask_ratio)), n_patches)
+            reconstruction = np.zeros(windows.shape)
+            for mask in round_robin_masks(n_steps, patch_len, n_masks):
+                hide = torch.from_numpy(mask).reshape(1, n_steps, 1, 1)
+                output = self._reconstruct(
+                    X, lambda x, hide=hide: hide.expand_as(x) | torch.isnan(x)
+                )
+                reconstruction[:, mask] = output[:, mask]
+            squared = (reconstruction - windows) ** 2
+            padded = np.full(
+                (len(windows), n_patches * patch_len, *windows.shape[2:]), np.nan
+            )
+            padded[:, :n_steps] = squared
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN patches
+                errors.append(
+                    np.nanmean(padded.reshape(len(windows), n_patches, patch_len, -1, windows.shape[3]), axis=2)
+                )
+        return errors
+
+    def _worst_patches(self, errors):
+        """Per scale and window, the largest patch error scaled by its series' training error."""
+        worst = []
+        for scale_errors, series_scale in zip(errors, self.error_scale_, strict=True):
+            scaled = np.where(np.isnan(scale_errors), -np.inf, scale_errors / series_scale)
+            worst.append(scaled.reshape(len(scaled), -1).max(axis=1))
+        return np.stack(worst, axis=1)  # (n, n_scales)
+
+    def _scores(self, worst):
         with np.errstate(invalid="ignore"):
-            scores = -top.sum(axis=1) / k
-        return np.where(n_observed > 0, scores, 0.0)
+            anomaly = (worst / self.score_scale_).max(axis=1)
+        return np.where(np.isfinite(anomaly), -anomaly, 0.0)
 
     def score_samples(self, X):
         """Return the normality score of each window (higher is more normal).
@@ -232,13 +274,13 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            Minus the mean of the largest ``top_fraction`` scaled
-            reconstruction errors of the window's observed entries (0 for a
-            window with none).
+            Minus the window's anomaly: its worst patch error relative to
+            the training windows, at the scale where it is largest (0 for a
+            window with no observed entry).
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
-        return self._scores(self._hidden_errors(X, windows))
+        return self._scores(self._worst_patches(self._patch_errors(X, windows)))
 
     def decision_function(self, X):
         """Return ``score_samples(X) - offset_``: negative for outliers.

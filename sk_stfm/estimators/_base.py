@@ -28,6 +28,7 @@ from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
+from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
 from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
@@ -71,13 +72,24 @@ def is_probabilistic(estimator):
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
+@fill_shared_docs
 class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     """Shared parameters, validation and skorch training of sk_stfm estimators.
 
     Subclasses set ``_task`` (a task name of :class:`~sk_stfm.utils.STFMTags`)
-    and implement the public methods of their task on top of
-    :meth:`_fit_windows` and :meth:`_forward_windows`; the parameters are
-    those of :class:`STForecaster`.
+    and ``_default_objective``, override the task hooks (what the targets
+    are, what module and loss train) and implement the public methods of
+    their task on top of :meth:`_fit_windows` and :meth:`_forward_windows`.
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The model: a registered name (see
+        :func:`~sk_stfm.backbones.list_backbones`) or a configuration such as
+        ``PatchTSTConfig(d_model=32)``.
+    objective : str, BaseObjective or None, default=None
+        The training objective; ``None`` means the task's default.
+    %(training_parameters)s
 
     Examples
     --------
@@ -114,6 +126,46 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         "checkpoint_dir": [str, os.PathLike, None],
         "resume": ["boolean"],
     }
+
+    def __init__(
+        self,
+        backbone="patchtst",
+        objective=None,
+        adapter=None,
+        spatial=None,
+        window_shape=None,
+        max_epochs=50,
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        patience=5,
+        validation_fraction=0.1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
+    ):
+        self.backbone = backbone
+        self.objective = objective
+        self.adapter = adapter
+        self.spatial = spatial
+        self.window_shape = window_shape
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
 
     # --------------------------------------------------------------- validation
     def _validate_X(self, X, *, reset):

@@ -66,45 +66,6 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
         },
     )
 
-    def __init__(
-        self,
-        backbone="patchtst",
-        objective=None,
-        adapter=None,
-        spatial=None,
-        window_shape=None,
-        max_epochs=50,
-        batch_size=64,
-        lr=1e-3,
-        optimizer="adam",
-        weight_decay=0.0,
-        patience=5,
-        validation_fraction=0.1,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        checkpoint_dir=None,
-        resume=False,
-    ):
-        self.backbone = backbone
-        self.objective = objective
-        self.adapter = adapter
-        self.spatial = spatial
-        self.window_shape = window_shape
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
 
     def fit(self, X, y=None):
         """Pre-train the encoder on the windows of ``X``.

@@ -7,14 +7,24 @@ task, so there is no separate pre-training stage and no task head.
 
 from ..data import input_ndim, restore_layout
 from ._base import BaseSTEstimator
+from ._docs import fill_shared_docs
 
 
+@fill_shared_docs
 class BaseWindowTaskEstimator(BaseSTEstimator):
     """Base of estimators trained on the windows of ``X`` alone.
 
     ``fit(X, y=None)`` trains the objective's pretext model (for example
     masked reconstruction) on the windows, with early stopping on the last
     windows; ``y`` is ignored.
+
+    Parameters
+    ----------
+    backbone : str or BackboneConfig, default="patchtst"
+        The model; its head outputs whole windows.
+    objective : str, BaseObjective or None, default=None
+        The self-supervised objective; ``None`` means the task's default.
+    %(training_parameters)s
 
     Examples
     --------
