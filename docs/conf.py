@@ -3,7 +3,13 @@
 import os
 import warnings
 
+import torch
+
 import sk_stfm
+
+# Gallery examples run in this process on tiny models: one thread avoids
+# oversubscribing a busy 2-core machine (which slows them ten-fold).
+torch.set_num_threads(1)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore", category=UserWarning, message="Matplotlib is currently using agg")

@@ -28,7 +28,7 @@ _CLEAN_CLIP = 10.0
 
 
 def noise_schedule(n_steps, schedule="quad", beta_start=1e-4, beta_end=0.5):
-    """Return the noise variances ``beta_1 ... beta_n`` of a diffusion chain.
+    """Return the noise variances (betas) of the steps of a diffusion chain.
 
     Parameters
     ----------
