@@ -21,6 +21,7 @@ from sk_stfm.objectives import (
     MultiObjective,
     Regression,
     augment,
+    interpolate_hidden,
     resolve_objective,
 )
 
@@ -39,7 +40,7 @@ class _Identity(torch.nn.Module):
         return x
 
 
-def test_reconstruction_hides_whole_patches_and_fills_with_the_visible_mean():
+def test_reconstruction_hides_whole_patches_and_interpolates_them():
     torch.manual_seed(0)
     model = MaskedReconstruction(_Identity(), mask_ratio=0.5, patch_len=4)
     x = torch.arange(2 * 16 * 3 * 2, dtype=torch.float32).reshape(2, 16, 3, 2)
@@ -48,9 +49,13 @@ def test_reconstruction_hides_whole_patches_and_fills_with_the_visible_mean():
     assert torch.equal(hidden[..., 0], hidden[..., 1])
     assert torch.equal(hidden[:, ::4], hidden[:, 3::4])
     visible = ~hidden
-    mean = (x * visible).sum(1, keepdim=True) / visible.sum(1, keepdim=True).clamp(min=1)
-    torch.testing.assert_close(seen[hidden], mean.expand_as(x)[hidden])
+    torch.testing.assert_close(seen[hidden], interpolate_hidden(x, hidden)[hidden])
     torch.testing.assert_close(seen[visible], x[visible])
+    # Hidden steps between visible ones lie on the line joining them.
+    series = torch.arange(8.0).reshape(1, 8, 1, 1)
+    gaps = torch.zeros_like(series, dtype=torch.bool)
+    gaps[:, 2:5] = True
+    torch.testing.assert_close(model.reconstruct(series, gaps), series)
 
 
 def test_reconstruction_hides_about_the_mask_ratio():

@@ -344,8 +344,19 @@ def test_detector_predict_decision_function_and_offset(detector, sine):
     labels = detector.predict(X_anomalous)
     assert set(np.unique(labels)) <= {-1, 1}
     np.testing.assert_array_equal(labels, np.where(decision < 0, -1, 1))
-    assert detector.error_scale_.shape == (1, 1)
+    # One scale per patch length: single steps and the objective's patches.
+    assert detector.error_scale_.shape == (2, 1, 1)
     assert np.all(detector.error_scale_ > 0)
+    assert detector.score_scale_.shape == (2,) and np.all(detector.score_scale_ > 0)
+
+
+def test_detector_patch_lens_set_the_scales(sine):
+    X_train, X_test = sine
+    detector = STAnomalyDetector(
+        **_tiny(patch_lens=(1, 4, 8), max_epochs=2)
+    ).fit(X_train)
+    assert detector.error_scale_.shape == (3, 1, 1)
+    assert np.isfinite(detector.score_samples(X_test)).all()
 
 
 @pytest.mark.parametrize("contamination", [0.05, 0.25])
