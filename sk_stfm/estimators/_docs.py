@@ -40,7 +40,9 @@ TRAINING_PARAMETERS = """\
     verbose : int, default=0
         ``1`` prints a progress bar and the per-epoch log.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (copied at each ``fit``).
+        Extra skorch callbacks, copied at each ``fit`` into every training
+        stage: an objective's pre-training stage gets its own copy (a
+        ``TimeBudget(s)`` then bounds each stage to ``s`` seconds).
     checkpoint_dir : str, path-like or None, default=None
         Directory where parameters, optimizer and history are saved after
         every epoch (``params.pt``, ``optimizer.pt``, ``history.json``).
