@@ -29,16 +29,14 @@ Prints a table and writes ``benchmarks/results/classification.json``.
 """
 
 import argparse
-import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _results import previous_results, write_results
 
-from sk_stfm.estimators import PatchTSTConfig
-from sk_stfm.estimators._classifier import STClassifier
+from sk_stfm.estimators import PatchTSTConfig, STClassifier
 
 RESULTS = Path(__file__).parent / "results"
 DATASETS = ("BasicMotions", "JapaneseVowels")
@@ -178,26 +176,9 @@ def main(argv=None):
                 f"{row['fit_seconds']:7.1f} {row['predict_seconds']:7.1f}",
                 flush=True,
             )
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(output.read_text())["results"] if output.exists() else []
-    merged = {(r["dataset"], r["model"]): r for r in previous}
+    merged = {(r["dataset"], r["model"]): r for r in previous_results(args.output)}
     merged.update({(r["dataset"], r["model"]): r for r in rows})
-    output.write_text(
-        json.dumps(
-            {
-                "benchmark": "classification",
-                "machine": {
-                    "processor": platform.processor() or platform.machine(),
-                    "threads": args.threads,
-                    "torch": torch.__version__,
-                },
-                "results": list(merged.values()),
-            },
-            indent=2,
-        )
-    )
-    print(f"wrote {output}")
+    write_results(args.output, "classification", list(merged.values()), args.threads)
 
 
 if __name__ == "__main__":

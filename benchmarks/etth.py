@@ -18,13 +18,12 @@ default) and 1e-4 with the lower *validation* loss (``--patchtst-lr 1e-4
 """
 
 import argparse
-import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _results import previous_results, write_results
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import ExponentialLR
 
@@ -153,10 +152,7 @@ def main(argv=None):
                     f"{row['predict_seconds']:7.1f} {row['epochs']:6d}",
                     flush=True,
                 )
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(output.read_text())["results"] if output.exists() else []
-    merged = {(r["dataset"], r["backbone"], r["horizon"]): r for r in previous}
+    merged = {(r["dataset"], r["backbone"], r["horizon"]): r for r in previous_results(args.output)}
     for row in rows:
         key = (row["dataset"], row["backbone"], row["horizon"])
         # With --select-by-validation, a configuration replaces an earlier one
@@ -165,22 +161,7 @@ def main(argv=None):
             if _best_valid(merged[key]) <= _best_valid(row):
                 continue
         merged[key] = row
-    merged = list(merged.values())
-    output.write_text(
-        json.dumps(
-            {
-                "benchmark": "etth",
-                "machine": {
-                    "processor": platform.processor() or platform.machine(),
-                    "threads": args.threads,
-                    "torch": torch.__version__,
-                },
-                "results": merged,
-            },
-            indent=2,
-        )
-    )
-    print(f"wrote {output}")
+    write_results(args.output, "etth", list(merged.values()), args.threads)
 
 
 if __name__ == "__main__":

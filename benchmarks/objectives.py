@@ -38,13 +38,12 @@ Usage::
 """
 
 import argparse
-import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _results import previous_results, write_results
 from sklearn.metrics import roc_auc_score
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import ExponentialLR
@@ -318,28 +317,10 @@ def main(argv=None):
     parser.add_argument("--output", default=str(RESULTS / "objectives.json"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    output = Path(args.output)
-    previous = json.loads(output.read_text())["results"] if output.exists() else []
-    rows = [row for row in previous if row["section"] not in args.sections]
+    rows = [row for row in previous_results(args.output) if row["section"] not in args.sections]
     for section in args.sections:
         rows += SECTIONS[section](args.budget, args.seed)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(
-        json.dumps(
-            {
-                "benchmark": "objectives",
-                "budget_seconds": args.budget,
-                "machine": {
-                    "processor": platform.processor() or platform.machine(),
-                    "threads": args.threads,
-                    "torch": torch.__version__,
-                },
-                "results": rows,
-            },
-            indent=2,
-        )
-    )
-    print(f"wrote {output}")
+    write_results(args.output, "objectives", rows, args.threads, budget_seconds=args.budget)
 
 
 if __name__ == "__main__":

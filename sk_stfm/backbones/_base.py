@@ -189,6 +189,44 @@ class BaseBackbone(nn.Module, metaclass=ABCMeta):
         z = self.encode(x)
         return z.reshape(z.shape[0], self.n_nodes, -1)
 
+    def representation_size(self, method="embed"):
+        """Return the number of values per window of :meth:`encode` or :meth:`embed`.
+
+        Measured on a probe window in evaluation mode, so the probe neither
+        draws dropout masks nor updates normalization statistics.
+
+        Parameters
+        ----------
+        method : {"embed", "encode"}, default="embed"
+            The representation to measure.
+
+        Returns
+        -------
+        size : int
+            Values per window (all nodes together).
+
+        Examples
+        --------
+        >>> from sk_stfm.backbones import MLPBackbone
+        >>> MLPBackbone(24, 5, 3, horizon=6).representation_size()
+        320
+        """
+        reference = next(self.parameters(), None)
+        probe = torch.zeros(
+            1,
+            self.n_steps,
+            self.n_nodes,
+            self.n_channels,
+            dtype=torch.float32 if reference is None else reference.dtype,
+            device=None if reference is None else reference.device,
+        )
+        training = self.training
+        self.eval()
+        with torch.no_grad():
+            size = getattr(self, method)(probe)[0].numel()
+        self.train(training)
+        return size
+
     def forward(self, x):
         """Map input windows to outputs.
 

@@ -227,27 +227,34 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         n_nodes, n_channels)``, NaN where a patch has no observed entry.
         """
         n_steps = self.window_shape_[0]
-        errors = []
+        masks = {}  # patch length -> its complementary masks (n_masks, n_steps)
         for patch_len in self._scales():
             n_patches = math.ceil(n_steps / patch_len)
             n_masks = min(max(2, round(1 / self.objective_.mask_ratio)), n_patches)
-            reconstruction = np.zeros(windows.shape)
-            for mask in round_robin_masks(n_steps, patch_len, n_masks):
-                hide = torch.from_numpy(mask).reshape(1, n_steps, 1, 1)
-                output = self._reconstruct(
-                    X, lambda x, hide=hide: hide.expand_as(x) | torch.isnan(x)
-                )
-                reconstruction[:, mask] = output[:, mask]
-            squared = (reconstruction - windows) ** 2
-            padded = np.full(
-                (len(windows), n_patches * patch_len, *windows.shape[2:]), np.nan
+            masks[patch_len] = round_robin_masks(n_steps, patch_len, n_masks)
+        every_mask = torch.from_numpy(np.concatenate(list(masks.values())))
+
+        def reconstruct_under_each_mask(module, x):
+            hide = every_mask.reshape(len(every_mask), 1, n_steps, 1, 1)
+            return torch.stack(
+                [module.reconstruct(x, h.expand_as(x) | torch.isnan(x)) for h in hide]
             )
-            padded[:, :n_steps] = squared
+
+        # One pass over X for all masks: (n_masks_total, n, T, N, C).
+        reconstructions = self._forward_windows(X, infer=reconstruct_under_each_mask)
+        errors, first = [], 0
+        for patch_len, scale_masks in masks.items():
+            reconstruction = np.zeros(windows.shape)
+            for mask, output in zip(scale_masks, reconstructions[first:], strict=False):
+                reconstruction[:, mask] = output[:, mask]
+            first += len(scale_masks)
+            n_patches = math.ceil(n_steps / patch_len)
+            padded = np.full((len(windows), n_patches * patch_len, *windows.shape[2:]), np.nan)
+            padded[:, :n_steps] = (reconstruction - windows) ** 2
+            patches = padded.reshape(len(windows), n_patches, patch_len, *windows.shape[2:])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN patches
-                errors.append(
-                    np.nanmean(padded.reshape(len(windows), n_patches, patch_len, -1, windows.shape[3]), axis=2)
-                )
+                errors.append(np.nanmean(patches, axis=2))
         return errors
 
     def _worst_patches(self, errors):

@@ -69,6 +69,24 @@ def is_probabilistic(estimator):
     return resolve_objective(objective).probabilistic
 
 
+def check_n_samples(n_samples):
+    """Validate a number of samples (a positive int).
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+
+    Returns
+    -------
+    n_samples : int
+        The number.
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+    return int(n_samples)
+
+
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
@@ -265,8 +283,21 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 f"backbone {spec.name!r} lacks. Backbones that fit: {usable}."
             )
 
-    def _seed(self):
-        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+    def _seed(self, random_state=None):
+        """A seed drawn from ``random_state``, or from the estimator's when None."""
+        if random_state is None:
+            random_state = self.random_state
+        return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+    def _inference_module(self):
+        """A float64 copy of the fitted network in evaluation mode.
+
+        A window's output then does not depend on which other windows share
+        its batch (float32 kernels round differently for different batch
+        sizes), and the fitted network is never modified, so concurrent
+        predictions are safe.
+        """
+        return copy.deepcopy(self.net_.module_).double().eval()
 
     def _callbacks(self, has_validation, stage="train"):
         callbacks = []
@@ -487,15 +518,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         windows, _ = self._validate_X(X, reset=False)
         dataset = WindowDataset(_as_tensor(self._fill_missing(windows), torch.float64))
         infer = self._infer if infer is None else infer
-        # Inference runs a float64 copy of the network: a window's forecast
-        # then does not depend on which other windows share its batch (float32
-        # kernels round differently for different batch sizes), and the fitted
-        # network is never modified, so concurrent predictions are safe.
-        module = copy.deepcopy(self.net_.module_).double().eval()
+        module = self._inference_module()
         device = next(module.parameters()).device
-        seed = check_random_state(
-            self.random_state if random_state is None else random_state
-        ).randint(0, 2**31 - 1)
+        seed = self._seed(random_state)
         # A sampling objective draws each window's samples from its own seed,
         # so that they do not depend on which other windows are passed along.
         per_window = self.objective_.probabilistic
@@ -563,6 +588,16 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 setattr(estimator, name, tuple(getattr(estimator, name)))
         estimator._restore_network(state_dict)
         return estimator
+
+    def _sample_windows(self, X, n_samples, random_state):
+        """Samples ``(n_samples, n, ...)`` of a probabilistic objective for ``X``."""
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        return self._forward_windows(
+            X,
+            infer=lambda module, x: self.objective_.sample(module, x, n_samples),
+            random_state=random_state,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

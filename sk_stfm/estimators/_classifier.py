@@ -41,26 +41,9 @@ class _EmbeddingClassifier(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.frozen_encoder = frozen_encoder
-        n_features = self._embedding_size(backbone)
+        n_features = backbone.representation_size("embed")
         self.norm = nn.LayerNorm(n_features)
         self.classifier = nn.Linear(n_features, n_classes)
-
-    @staticmethod
-    def _embedding_size(backbone):
-        reference = next(backbone.parameters(), None)
-        dtype = torch.float32 if reference is None else reference.dtype
-        device = None if reference is None else reference.device
-        window = torch.zeros(
-            1, backbone.n_steps, backbone.n_nodes, backbone.n_channels, dtype=dtype, device=device
-        )
-        # Evaluation mode: the probe neither draws dropout masks nor updates
-        # normalization statistics.
-        training = backbone.training
-        backbone.eval()
-        with torch.no_grad():
-            size = backbone.embed(window)[0].numel()
-        backbone.train(training)
-        return size
 
     def forward(self, x):
         """Return class logits of a batch of windows.
@@ -272,9 +255,6 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
         frozen = getattr(self.objective_, "finetune", "full") == "frozen"
         module = _EmbeddingClassifier(backbone, len(self.classes_), frozen_encoder=frozen)
         return module, nn.CrossEntropyLoss()
-
-    def _infer(self, module, x):
-        return module(x)
 
     # ------------------------------------------------------------- public API
     def fit(self, X, y, validation_data=None):

@@ -1,6 +1,5 @@
 """STEncoder: self-supervised embeddings of windows, as a scikit-learn transformer."""
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -57,7 +56,6 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
 
     _task = "representation"
     _default_objective = "contrastive"
-    _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + ("_n_features_out",)
     _test_params = (
         {
             "backbone": MLPConfig(hidden_sizes=(8,), revin=False),
@@ -83,15 +81,12 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
         self : STEncoder
             The fitted encoder.
         """
-        self._validated_fit(X, None)
-        probe = np.zeros((1, *self.window_shape_), dtype=np.float32)
-        self._n_features_out = self._embed(probe).shape[1]
-        return self
+        return self._validated_fit(X, None)
 
-    def _embed(self, X):
-        return self._forward_windows(
-            X, infer=lambda module, x: module.backbone.embed(x).flatten(1)
-        )
+    @property
+    def _n_features_out(self):
+        # Read by get_feature_names_out; derived from the fitted network.
+        return self.net_.module_.backbone.representation_size("embed")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -112,4 +107,6 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
             Float64 embeddings, node after node.
         """
         check_is_fitted(self)
-        return self._embed(X)
+        return self._forward_windows(
+            X, infer=lambda module, x: module.backbone.embed(x).flatten(1)
+        )

@@ -1,6 +1,5 @@
 """STForecaster: windows in, future windows out."""
 
-import numbers
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -13,26 +12,6 @@ from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import restore_target_layout
-
-
-def check_n_samples(n_samples):
-    """Validate a number of samples (a positive int).
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of samples.
-
-    Returns
-    -------
-    n_samples : int
-        The number.
-    """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
-    return int(n_samples)
-
-
 
 
 @fill_shared_docs
@@ -203,13 +182,7 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             Float64 samples; each window's sample has the shape
             ``target_shape_`` of ``y`` in ``fit``.
         """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        samples = self._forward_windows(
-            X,
-            infer=lambda module, x: self.objective_.sample(module, x, n_samples),
-            random_state=random_state,
-        )
+        samples = self._sample_windows(X, n_samples, random_state)
         return samples.reshape(samples.shape[:2] + tuple(self.target_shape_))
 
     @available_if(is_probabilistic)

@@ -1,17 +1,15 @@
 """STGenerator: learn the distribution of windows and sample new ones."""
 
-import copy
 import warnings
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import input_ndim, restore_layout
 from ._backbone_config import MLPConfig
+from ._base import check_n_samples
 from ._docs import fill_shared_docs
-from ._forecaster import check_n_samples
 from ._window_tasks import BaseWindowTaskEstimator
 
 
@@ -133,10 +131,8 @@ class STGenerator(BaseWindowTaskEstimator):
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
-        module = copy.deepcopy(self.net_.module_).double().eval()
-        seed = check_random_state(
-            self.random_state if random_state is None else random_state
-        ).randint(0, 2**31 - 1)
+        module = self._inference_module()
+        seed = self._seed(random_state)
         batches = []
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)

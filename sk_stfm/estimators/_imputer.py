@@ -15,7 +15,6 @@ from ..objectives import Masked
 from ._backbone_config import MLPConfig
 from ._base import is_probabilistic
 from ._docs import fill_shared_docs
-from ._forecaster import check_n_samples
 from ._window_tasks import BaseWindowTaskEstimator
 
 
@@ -181,7 +180,9 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
         if self.objective_.probabilistic:
             reconstruction = self._forward_windows(X)  # the median of the samples
         else:
-            reconstruction = self._reconstruct(X, torch.isnan)
+            reconstruction = self._forward_windows(
+                X, infer=lambda module, x: module.reconstruct(x, torch.isnan(x))
+            )
         filled = np.where(np.isnan(windows), reconstruction, windows)
         return self._restore_input_layout(filled, X)
 
@@ -204,13 +205,7 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
             ``X`` with its NaN entries filled, once per sample (4-D windows
             per sample whatever the layout of ``X``).
         """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        samples = self._forward_windows(
-            X,
-            infer=lambda module, x: self.objective_.sample(module, x, n_samples),
-            random_state=random_state,
-        )
+        samples = self._sample_windows(X, n_samples, random_state)
         windows = self._observed_windows(X)
         return np.where(np.isnan(windows), samples, windows)
 

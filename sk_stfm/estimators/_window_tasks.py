@@ -62,12 +62,6 @@ class BaseWindowTaskEstimator(BaseSTEstimator):
             self.objective_.make_criterion(),
         )
 
-    def _reconstruct(self, X, hidden_fn):
-        """Reconstruct windows with the entries ``hidden_fn(x)`` hidden; float64 4-D."""
-        return self._forward_windows(
-            X, infer=lambda module, x: module.reconstruct(x, hidden_fn(x))
-        )
-
     def _restore_input_layout(self, windows, X):
         """Windows in the layout (2-D, 3-D or 4-D) of the caller's ``X``."""
         return restore_layout(windows, input_ndim(X))

@@ -119,12 +119,7 @@ class ContrastiveViews(nn.Module):
         self.backbone = backbone
         self.augmentations = tuple(augmentations)
         self.strength = strength
-        training = backbone.training
-        backbone.eval()
-        with torch.no_grad():
-            probe = torch.zeros(2, backbone.n_steps, backbone.n_nodes, backbone.n_channels)
-            n_features = backbone.encode(probe)[0].numel()
-        backbone.train(training)
+        n_features = backbone.representation_size("encode")
         self.projection = nn.Sequential(
             nn.Linear(n_features, projection_dim),
             nn.ReLU(),

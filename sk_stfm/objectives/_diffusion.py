@@ -25,6 +25,8 @@ _RELATIVE_SCALE_FLOOR = 0.05
 # Bound of the clean-value estimate while sampling, in scaled units (a
 # residual of ten standard deviations of the history).
 _CLEAN_CLIP = 10.0
+# The point loss of the conditioning backbone (stateless).
+_POINT_LOSS = MaskedLoss("mse")
 
 
 def noise_schedule(n_steps, schedule="quad", beta_start=1e-4, beta_end=0.5):
@@ -172,17 +174,29 @@ def _uniform_rate_mask(x):
 class _DiffusionChain(nn.Module):
     """A DDPM chain over series of one length, with a conditional denoising network."""
 
-    def __init__(self, length, n_conditions, n_diffusion_steps, schedule, hidden_size, n_layers,
-                 beta_end):
+    # Condition series the denoiser reads beside the noisy one.
+    _n_conditions = 1
+
+    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
         super().__init__()
+        self.backbone = backbone
         self.n_diffusion_steps = int(n_diffusion_steps)
         self.clip = _CLEAN_CLIP
         self.denoiser = DenoisingNetwork(
-            length, n_conditions, self.n_diffusion_steps, hidden_size, n_layers
+            self._series_length(backbone),
+            self._n_conditions,
+            self.n_diffusion_steps,
+            hidden_size,
+            n_layers,
         )
         betas = noise_schedule(self.n_diffusion_steps, schedule, beta_end=beta_end)
         self.register_buffer("betas", betas.float())
         self.register_buffer("alpha_bars", torch.cumprod(1.0 - betas, dim=0).float())
+
+    @staticmethod
+    def _series_length(backbone):
+        """Steps of the series the chain denoises: the backbone's whole window by default."""
+        return backbone.n_steps
 
     def _predict_noise(self, noisy, conditions, step):
         """The denoiser's correction on top of ``sqrt(1 - alpha_bar) * noisy``.
@@ -272,12 +286,9 @@ class ConditionalDiffusion(_DiffusionChain):
     torch.Size([4, 3, 6, 2, 1])
     """
 
-    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
-        super().__init__(
-            backbone.horizon, 1, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
-        )
-        self.backbone = backbone
-        self.point_loss = MaskedLoss("mse")
+    @staticmethod
+    def _series_length(backbone):
+        return backbone.horizon
 
     def forward(self, x):
         """Return the condition of the denoiser (the training output).
@@ -317,7 +328,7 @@ class ConditionalDiffusion(_DiffusionChain):
         denoising = self._noise_loss(
             _to_series(residual), lambda noisy, step: conditions, _to_series(observed)
         )
-        return denoising + self.point_loss(condition, target)
+        return denoising + _POINT_LOSS(condition, target)
 
     @torch.no_grad()
     def sample(self, x, n_samples):
@@ -386,12 +397,8 @@ class ImputationDiffusion(_DiffusionChain):
     (torch.Size([4, 3, 24, 2, 1]), False, True)
     """
 
-    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
-        super().__init__(
-            backbone.n_steps, 3, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
-        )
-        self.backbone = backbone
-        self.point_loss = MaskedLoss("mse")
+    # Reconstruction, visible residuals and the visibility mask.
+    _n_conditions = 3
 
     def _condition(self, x, hidden):
         """Reconstruction, scale and denoiser conditions of windows with ``hidden`` entries."""
@@ -448,7 +455,7 @@ class ImputationDiffusion(_DiffusionChain):
         denoising = self._noise_loss(
             _to_series(residual), lambda noisy, step: conditions, _to_series(scored)
         )
-        return denoising + self.point_loss(
+        return denoising + _POINT_LOSS(
             reconstruction, torch.where(scored, target, torch.nan)
         )
 
@@ -515,12 +522,6 @@ class GenerativeDiffusion(_DiffusionChain):
     >>> model.sample(5).shape
     torch.Size([5, 24, 2, 1])
     """
-
-    def __init__(self, backbone, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end=0.5):
-        super().__init__(
-            backbone.n_steps, 1, n_diffusion_steps, schedule, hidden_size, n_layers, beta_end
-        )
-        self.backbone = backbone
 
     def _window_shape(self, n_windows):
         backbone = self.backbone
