@@ -123,6 +123,41 @@ def test_stdata_validates_its_context():
         STData(np.zeros((5, 1, 1)), kind="table")
 
 
+def test_stdata_dynamic_adjacency_is_validated_and_sliced():
+    daily = [sp.random(4, 4, density=0.5, random_state=t, format="coo") for t in range(10)]
+    dense = [np.eye(4) * t for t in range(10)]
+    data = STData(np.zeros((10, 4, 1)), kind="graph", dynamic_adjacency=daily)
+    assert isinstance(data.dynamic_adjacency, tuple) and len(data.dynamic_adjacency) == 10
+    assert all(isinstance(a, sp.csr_array) for a in data.dynamic_adjacency)
+    np.testing.assert_array_equal(data.dynamic_adjacency[3].toarray(), daily[3].toarray())
+    assert data.adjacency is None  # independent of the static graph
+    as_array = STData(np.zeros((10, 4, 1)), dynamic_adjacency=np.stack(dense))
+    assert isinstance(as_array.dynamic_adjacency[0], np.ndarray)
+    np.testing.assert_array_equal(as_array.dynamic_adjacency[7], dense[7])
+    part = data.slice_steps(2, 6)
+    assert len(part.dynamic_adjacency) == 4
+    np.testing.assert_array_equal(part.dynamic_adjacency[0].toarray(), daily[2].toarray())
+    train, val, test = temporal_split(as_array, train=6, val=2, test=2)
+    assert [len(p.dynamic_adjacency) for p in (train, val, test)] == [6, 2, 2]
+    np.testing.assert_array_equal(test.dynamic_adjacency[-1], dense[9])
+    # Without it, nothing changes.
+    assert STData(np.zeros((3, 1, 1))).slice_steps(0, 2).dynamic_adjacency is None
+
+
+def test_stdata_dynamic_adjacency_errors_name_the_argument():
+    values = np.zeros((3, 2, 1))
+    with pytest.raises(ValueError, match="one matrix per step, n_steps=3; got 2"):
+        STData(values, dynamic_adjacency=[np.eye(2)] * 2)
+    with pytest.raises(ValueError, match=r"dynamic_adjacency\[1\] must have shape \(2, 2\)"):
+        STData(values, dynamic_adjacency=[np.eye(2), np.eye(3), np.eye(2)])
+    with pytest.raises(ValueError, match=r"dynamic_adjacency\[2\] must have non-negative"):
+        STData(values, dynamic_adjacency=[np.eye(2), np.eye(2), -np.eye(2)])
+    with pytest.raises(TypeError, match="got a single csr_array"):
+        STData(values, dynamic_adjacency=sp.csr_array(np.eye(2)))
+    with pytest.raises(TypeError, match="sequence of n_steps adjacency matrices"):
+        STData(values, dynamic_adjacency=5)
+
+
 def test_frame_round_trips(graph_data):
     for layout in ("wide", "long"):
         frame = graph_data.to_frame(layout)

@@ -41,6 +41,7 @@ PACKAGES = (
     "sk_stfm.estimators",
     "sk_stfm.utils",
     "sk_stfm.metrics",
+    "sk_stfm.plotting",
 )
 
 # numpydoc checks that are not enforced anywhere, with the reason.
@@ -173,6 +174,8 @@ def _estimator_classes():
 def test_fitted_attributes_are_documented(cls):
     X, y, adjacency = _fit_data()
     estimator = cls(**cls.get_test_params()[0])
+    if estimator.__sklearn_tags__().input_tags.pairwise:
+        X = np.abs(X[:, 0, 0, :1] - X[:, 0, 0, :1].T)  # a square distance matrix
     if "adjacency" in estimator.get_params():
         estimator.set_params(adjacency=adjacency)
     if "max_epochs" in estimator.get_params():

@@ -9,7 +9,10 @@ new horizon or output size when fine-tuning a pre-trained encoder.
 """
 
 from ._base import BaseBackbone
+from ._convlstm import ConvLSTM
 from ._dlinear import DLinear
+from ._graph import LowRankAdjacency, SparseOperator, normalized_adjacency
+from ._gwnet import GraphWaveNet
 from ._layers import ByteDropout, TokenBatchNorm, TransformerEncoderLayer
 from ._mlp import MLPBackbone
 from ._patchtst import PatchTST
@@ -22,20 +25,35 @@ from ._registry import (
     unregister_backbone,
 )
 from ._revin import RevIN
+from ._simvp import SimVP
+from ._st_patch_transformer import STPatchTransformer
+from ._st_transformer import STTransformer
+from ._stid import STID
+from ._tgcn import TGCN
 
 __all__ = [
     "BackboneSpec",
     "BaseBackbone",
+    "ConvLSTM",
     "ByteDropout",
     "DLinear",
+    "GraphWaveNet",
+    "LowRankAdjacency",
     "MLPBackbone",
     "PatchTST",
     "RevIN",
+    "STID",
+    "STPatchTransformer",
+    "STTransformer",
+    "SimVP",
+    "SparseOperator",
+    "TGCN",
     "TokenBatchNorm",
     "TransformerEncoderLayer",
     "compatible_backbones",
     "get_backbone",
     "list_backbones",
+    "normalized_adjacency",
     "register_backbone",
     "unregister_backbone",
 ]

@@ -96,6 +96,11 @@ class BaseBackbone(nn.Module, metaclass=ABCMeta):
         they agree (see :func:`make_channel_map`).
     revin : RevIN or None
         Reversible instance normalization, for backbones that use it.
+    spatial_context : tuple of str
+        Class attribute: the spatial context the backbone takes as keyword
+        arguments of the same names, among ``"adjacency"`` and
+        ``"grid_shape"`` (empty for models of time only). Estimators pass
+        what their ``spatial=`` parameter provides, ``None`` otherwise.
 
     Examples
     --------
@@ -117,6 +122,8 @@ class BaseBackbone(nn.Module, metaclass=ABCMeta):
     >>> model(torch.randn(5, 8, 2, 3)).shape
     torch.Size([5, 4, 2, 1])
     """
+
+    spatial_context = ()
 
     def __init__(self, n_steps, n_nodes, n_channels, horizon, n_targets=None):
         super().__init__()

@@ -11,9 +11,16 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..utils._tags import DATA_KINDS, DEPENDENCIES, TASKS, STFMTags
+from ._convlstm import ConvLSTM
 from ._dlinear import DLinear
+from ._gwnet import GraphWaveNet
 from ._mlp import MLPBackbone
 from ._patchtst import PatchTST
+from ._simvp import SimVP
+from ._st_patch_transformer import STPatchTransformer
+from ._st_transformer import STTransformer
+from ._stid import STID
+from ._tgcn import TGCN
 
 _REGISTRY = {}
 
@@ -315,4 +322,66 @@ register_backbone(
     MLPBackbone,
     _LEARNED_TEMPORAL_TAGS,
     "MLP over each node's flattened window, shared across nodes, with RevIN.",
+)
+
+_ALL_TASKS = _TEMPORAL_TAGS.tasks
+# Spatial models take plain series too (one node, or nodes without a
+# graph): scikit-learn's checks and a first fit need no adjacency.
+_SPATIO_TEMPORAL_TAGS = STFMTags(
+    data_kinds=("series", "graph", "grid"),
+    dependencies=("temporal", "spatial", "spatio-temporal"),
+    tasks=_ALL_TASKS,
+    requires=(),
+    capabilities=("learned_encoder",),
+)
+register_backbone(
+    "gwnet",
+    GraphWaveNet,
+    _SPATIO_TEMPORAL_TAGS,
+    "Graph WaveNet (Wu et al., 2019): gated dilated convolutions + diffusion graph "
+    "convolution over the given and a learned adjacency.",
+)
+register_backbone(
+    "tgcn",
+    TGCN,
+    _SPATIO_TEMPORAL_TAGS,
+    "T-GCN (Zhao et al., 2020): a GRU whose gates are graph convolutions.",
+)
+register_backbone(
+    "stid",
+    STID,
+    dataclasses.replace(_SPATIO_TEMPORAL_TAGS, dependencies=("temporal", "spatial")),
+    "STID (Shao et al., 2022): MLP with node, time-of-day and day-of-week embeddings.",
+)
+register_backbone(
+    "st_transformer",
+    STTransformer,
+    _SPATIO_TEMPORAL_TAGS,
+    "Factorized spatio-temporal Transformer: attention over time, then over nodes, "
+    "with optional Laplacian positions.",
+)
+# Grid models read a flattened grid back as an image; without a grid shape
+# the nodes form one column, so a plain series still fits.
+_GRID_TAGS = dataclasses.replace(
+    _SPATIO_TEMPORAL_TAGS, data_kinds=("series", "grid", "video")
+)
+register_backbone(
+    "convlstm",
+    ConvLSTM,
+    _GRID_TAGS,
+    "ConvLSTM (Shi et al., 2015): an LSTM whose gates are convolutions over the grid.",
+)
+register_backbone(
+    "simvp",
+    SimVP,
+    _GRID_TAGS,
+    "SimVP-style video predictor (Gao et al., 2022): convolutional encoder, "
+    "translator over stacked frames, and decoder.",
+)
+register_backbone(
+    "st_patch_transformer",
+    STPatchTransformer,
+    dataclasses.replace(_SPATIO_TEMPORAL_TAGS, data_kinds=("series", "graph", "grid", "video")),
+    "UniST-style Transformer over space-time patches; one spatial patching (grid blocks "
+    "or graph clusters) lets the same weights run on grids and graphs.",
 )

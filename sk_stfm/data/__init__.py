@@ -5,7 +5,9 @@ cut from a long ``(n_steps, n_nodes, n_channels)`` array; NaN marks a missing
 value and becomes a mask before any model sees it.
 """
 
+from ._grid import check_grid_shape, grid_adjacency
 from ._masks import fill_along_time, fill_missing, observed_mask
+from ._partition import partition_matrix, spatial_partition
 from ._protocol import SplitWindows, split_windows
 from ._split import temporal_split
 from ._stdata import KINDS, STData
@@ -29,14 +31,18 @@ __all__ = [
     "SplitWindows",
     "as_windows",
     "check_adjacency",
+    "check_grid_shape",
     "check_series",
     "check_window_shape",
     "fill_along_time",
     "fill_missing",
+    "grid_adjacency",
     "input_ndim",
     "make_windows",
     "observed_mask",
+    "partition_matrix",
     "restore_layout",
+    "spatial_partition",
     "split_windows",
     "temporal_split",
 ]

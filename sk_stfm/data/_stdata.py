@@ -4,9 +4,35 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..utils._tags import DATA_KINDS as KINDS
 from ._validation import SERIES_SHAPE_DOC, check_adjacency
+
+
+def _check_dynamic_adjacency(graphs, n_steps, n_nodes):
+    """Validate one adjacency per step and return them as a tuple."""
+    if sp.issparse(graphs) or isinstance(graphs, (str, bytes)):
+        raise TypeError(
+            "dynamic_adjacency must be a sequence of n_steps adjacency matrices "
+            f"(one per step); got a single {type(graphs).__name__}."
+        )
+    try:
+        graphs = list(graphs)
+    except TypeError:
+        raise TypeError(
+            "dynamic_adjacency must be a sequence of n_steps adjacency matrices "
+            f"(one per step); got {type(graphs).__name__}."
+        ) from None
+    if len(graphs) != n_steps:
+        raise ValueError(
+            f"dynamic_adjacency must hold one matrix per step, n_steps={n_steps}; "
+            f"got {len(graphs)}."
+        )
+    return tuple(
+        check_adjacency(graph, n_nodes, name=f"dynamic_adjacency[{t}]")
+        for t, graph in enumerate(graphs)
+    )
 
 
 @dataclass(eq=False)
@@ -44,6 +70,14 @@ class STData:
         Name of each node.
     channel_names : list of str or None, default=None
         Name of each channel.
+    dynamic_adjacency : sequence of n_steps (n_nodes, n_nodes) matrices or None, default=None
+        One graph per step, for data whose graph changes over time (daily
+        mobility, for example): entry ``t`` holds the edge weights at step
+        ``t``. Each matrix is validated like ``adjacency`` (dense stays dense,
+        sparse becomes a :class:`scipy.sparse.csr_array`) and the sequence is
+        stored as a tuple; :meth:`slice_steps` slices it with the values.
+        ``adjacency`` then holds a static summary of these graphs, for the
+        models that take a single graph.
 
     Attributes
     ----------
@@ -61,6 +95,13 @@ class STData:
     >>> d = STData(np.zeros((24, 3, 2)), kind="graph", adjacency=np.eye(3))
     >>> d.n_steps, d.n_nodes, d.n_channels
     (24, 3, 2)
+
+    A graph that changes at every step travels in ``dynamic_adjacency``:
+
+    >>> daily = [np.eye(3) * (t + 1) for t in range(24)]
+    >>> d = STData(np.zeros((24, 3, 1)), kind="graph", dynamic_adjacency=daily)
+    >>> len(d.dynamic_adjacency), float(d.slice_steps(2, 5).dynamic_adjacency[0][0, 0])
+    (24, 3.0)
     """
 
     values: np.ndarray
@@ -75,6 +116,7 @@ class STData:
     license: str = ""
     node_names: list | None = field(default=None)
     channel_names: list | None = field(default=None)
+    dynamic_adjacency: tuple | None = None
 
     def __post_init__(self):
         values = np.asarray(self.values)
@@ -98,6 +140,10 @@ class STData:
                 )
         if self.adjacency is not None:
             self.adjacency = check_adjacency(self.adjacency, n_nodes)
+        if self.dynamic_adjacency is not None:
+            self.dynamic_adjacency = _check_dynamic_adjacency(
+                self.dynamic_adjacency, n_steps, n_nodes
+            )
         if self.coords is not None:
             self.coords = np.asarray(self.coords, dtype=float)
             if self.coords.ndim != 2 or self.coords.shape[0] != n_nodes:
@@ -163,11 +209,19 @@ class STData:
         Returns
         -------
         part : STData
-            Same context, values and timestamps restricted to the rows
-            (a view of :attr:`values`).
+            Same context, values, timestamps and ``dynamic_adjacency``
+            restricted to the rows (a view of :attr:`values`).
         """
         timestamps = None if self.timestamps is None else self.timestamps[start:stop]
-        return replace(self, values=self.values[start:stop], timestamps=timestamps)
+        dynamic = None
+        if self.dynamic_adjacency is not None:
+            dynamic = self.dynamic_adjacency[start:stop]
+        return replace(
+            self,
+            values=self.values[start:stop],
+            timestamps=timestamps,
+            dynamic_adjacency=dynamic,
+        )
 
     def _node_labels(self):
         return self.node_names or [str(i) for i in range(self.n_nodes)]

@@ -1,24 +1,24 @@
-"""Loaders for the real data sets shipped inside the package.
+"""Loaders for the bundled series and sensor graphs, and the catalog of all data sets.
 
 Every loader checks the sha256 of the shipped file before it parses it, so a
 truncated or altered installation fails loudly instead of returning wrong
 numbers. Files are gzip archives read into memory; nothing is pickled.
 """
 
-import gzip
-import hashlib
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ..data import STData
+from ._files import DATA_DIR as DATA_DIR  # re-exported: callers locate the shipped files
+from ._files import _context, _read_verified
+from ._graph_loaders import load_england_covid, load_montevideo_bus, load_pedalme
+from ._grid_loaders import load_nycbike1
 from ._registry import DATASETS
-
-DATA_DIR = Path(__file__).parent / "data"
+from ._video_loaders import load_knmi_radar
 
 ETT_CHANNELS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 EXCHANGE_RATE_COUNTRIES = (
@@ -31,45 +31,6 @@ EXCHANGE_RATE_COUNTRIES = (
     "New Zealand",
     "Singapore",
 )
-
-
-def _read_verified(filename, data_home=None):
-    """Return the decompressed bytes of a shipped file after checking its sha256."""
-    folder = DATA_DIR if data_home is None else Path(data_home)
-    path = folder / filename
-    expected = _expected_sha256(filename)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The data file {filename!r} is missing from {folder}. The sk_stfm "
-            "installation is incomplete; reinstall sk-stfm."
-        )
-    content = path.read_bytes()
-    actual = hashlib.sha256(content).hexdigest()
-    if actual != expected:
-        raise ValueError(
-            f"The data file {str(path)!r} failed its checksum verification: "
-            f"expected sha256 {expected}, got {actual}. The installation is "
-            "corrupted (the file was altered or truncated); reinstall sk-stfm."
-        )
-    return gzip.decompress(content)
-
-
-def _expected_sha256(filename):
-    for record in DATASETS.values():
-        if filename in record.sha256:
-            return record.sha256[filename]
-    raise KeyError(f"{filename!r} is not a registered data file.")
-
-
-def _context(name):
-    record = DATASETS[name]
-    return {
-        "kind": record.kind,
-        "name": name,
-        "description": record.description,
-        "citation": record.citation,
-        "license": record.license,
-    }
 
 
 def _load_ett(name, filename, data_home):
@@ -286,7 +247,9 @@ def load_los_loop(*, data_home=None):
     the diagonal, as shipped by T-GCN (drop the diagonal with
     ``A.setdiag(0); A.eliminate_zeros()`` where a model adds its own self
     loops). The file has no time column; the timestamps are rebuilt from the
-    documented span, 2012-03-01 00:00 to 2012-03-07 23:55.
+    documented span, 2012-03-01 00:00 to 2012-03-07 23:55. The sensor
+    coordinates come from DCRNN's ``graph_sensor_locations.csv`` (METR-LA),
+    matched to the nodes by sensor ID.
 
     Parameters
     ----------
@@ -299,14 +262,16 @@ def load_los_loop(*, data_home=None):
     data : STData
         ``values`` of shape (2016, 207, 1), float64; ``adjacency`` a
         :class:`scipy.sparse.csr_array` of shape (207, 207), float64;
-        ``node_names`` the METR-LA sensor IDs; ``timestamps`` every 5 minutes
+        ``node_names`` the METR-LA sensor IDs; ``coords`` of shape (207, 2),
+        the (longitude, latitude) of each sensor in degrees (WGS 84), row
+        ``i`` for node ``i``; ``timestamps`` every 5 minutes
         (``freq="5min"``) from 2012-03-01 00:00; ``kind="graph"``.
 
     Raises
     ------
     ValueError
         If a file's sha256 differs from the registered one (a corrupted
-        installation).
+        installation), or a sensor has no location.
     FileNotFoundError
         If a file is missing.
 
@@ -316,8 +281,8 @@ def load_los_loop(*, data_home=None):
     >>> data = load_los_loop()
     >>> data.values.shape, data.adjacency.shape
     ((2016, 207, 1), (207, 207))
-    >>> data.node_names[0]
-    '773869'
+    >>> data.node_names[0], data.coords[0].tolist()
+    ('773869', [-118.31829, 34.15497])
     """
     speed = pd.read_csv(io.BytesIO(_read_verified("los_speed.csv.gz", data_home)))
     weights = np.loadtxt(
@@ -325,12 +290,22 @@ def load_los_loop(*, data_home=None):
         delimiter=",",
         dtype=np.float64,
     )
+    locations = pd.read_csv(
+        io.BytesIO(_read_verified("graph_sensor_locations.csv.gz", data_home)),
+        dtype={"sensor_id": str},
+    ).set_index("sensor_id")
+    node_names = list(speed.columns)
+    unknown = sorted(set(node_names) - set(locations.index))
+    if unknown:
+        raise ValueError(f"Los-loop sensors {unknown} have no location in the METR-LA file.")
+    coords = locations.loc[node_names, ["longitude", "latitude"]].to_numpy(dtype=np.float64)
     timestamps = pd.date_range("2012-03-01", periods=len(speed), freq="5min")
     return STData(
         values=speed.to_numpy(dtype=np.float64)[:, :, None],
         timestamps=timestamps,
         adjacency=sp.csr_array(weights),
-        node_names=list(speed.columns),
+        coords=coords,
+        node_names=node_names,
         channel_names=["speed"],
         **_context("los_loop"),
     )
@@ -410,11 +385,16 @@ _LOADERS = {
     "exchange_rate": load_exchange_rate,
     "los_loop": load_los_loop,
     "chickenpox": load_chickenpox,
+    "pedalme": load_pedalme,
+    "montevideo_bus": load_montevideo_bus,
+    "england_covid": load_england_covid,
+    "nycbike1": load_nycbike1,
+    "knmi_radar": load_knmi_radar,
 }
 
 
 def load_dataset(name, *, data_home=None):
-    """Load a bundled data set by name.
+    """Load a data set by name, with its loader's default options.
 
     Parameters
     ----------
@@ -422,17 +402,21 @@ def load_dataset(name, *, data_home=None):
         One of the names listed by :func:`list_datasets`.
     data_home : str or path-like or None, default=None
         Folder that holds the data files. ``None`` uses the files shipped with
-        sk_stfm.
+        sk_stfm; a data set that is not bundled (``knmi_radar``) needs it.
 
     Returns
     -------
     data : STData
-        What the data set's own ``load_<name>`` function returns.
+        What the data set's own ``load_<name>`` function returns with its
+        default arguments (the test split of ``nycbike1``, for example).
 
     Raises
     ------
     ValueError
-        If ``name`` is not a bundled data set, or a file fails its checksum.
+        If ``name`` is not a known data set, or a file fails its checksum.
+    FileNotFoundError
+        If a file is missing, or ``data_home`` is ``None`` for a data set
+        that is not bundled.
 
     Examples
     --------
@@ -441,19 +425,21 @@ def load_dataset(name, *, data_home=None):
     (966, 1, 7)
     """
     if name not in _LOADERS:
-        raise ValueError(f"Unknown data set {name!r}; the bundled ones are {sorted(_LOADERS)}.")
+        raise ValueError(f"Unknown data set {name!r}; name must be one of {sorted(_LOADERS)}.")
     return _LOADERS[name](data_home=data_home)
 
 
 def list_datasets():
-    """List the bundled real data sets, without loading them.
+    """List the real data sets, without loading them.
 
     Returns
     -------
     datasets : pandas.DataFrame
         One row per data set, with columns ``name``, ``kind``, ``shape`` (the
-        tuple ``(n_steps, n_nodes, n_channels)``), ``sampling_interval`` (a
-        pandas offset alias), ``license`` and ``citation``.
+        tuple ``(n_steps, n_nodes, n_channels)`` that the loader returns with
+        its default arguments), ``sampling_interval`` (a pandas offset
+        alias), ``license``, ``citation`` and ``bundled`` (``False`` for the
+        data read from a file the user provides, such as ``knmi_radar``).
 
     Examples
     --------
@@ -462,7 +448,9 @@ def list_datasets():
     >>> table.loc[table["name"] == "los_loop", "shape"].item()
     (2016, 207, 1)
     >>> list(table.columns)
-    ['name', 'kind', 'shape', 'sampling_interval', 'license', 'citation']
+    ['name', 'kind', 'shape', 'sampling_interval', 'license', 'citation', 'bundled']
+    >>> table.loc[~table["bundled"], "name"].tolist()
+    ['knmi_radar']
     """
     return pd.DataFrame(
         [
@@ -473,8 +461,9 @@ def list_datasets():
                 "sampling_interval": record.sampling_interval,
                 "license": record.license,
                 "citation": record.citation,
+                "bundled": record.bundled,
             }
             for record in DATASETS.values()
         ],
-        columns=["name", "kind", "shape", "sampling_interval", "license", "citation"],
+        columns=["name", "kind", "shape", "sampling_interval", "license", "citation", "bundled"],
     )

@@ -38,6 +38,19 @@ class DatasetRecord:
         What the data measure.
     source : str
         Origin repository, path and commit.
+
+    Attributes
+    ----------
+    bundled : bool
+        Whether the data ship inside sk_stfm (``files`` is not empty). A data
+        set that is not bundled is read from a file the user provides.
+
+    Examples
+    --------
+    >>> from sk_stfm.datasets._registry import DATASETS
+    >>> record = DATASETS["chickenpox"]
+    >>> record.kind, record.shape, record.bundled
+    ('graph', (521, 20, 1), True)
     """
 
     name: str
@@ -50,6 +63,11 @@ class DatasetRecord:
     citation: str
     description: str
     source: str
+
+    @property
+    def bundled(self):
+        """Whether the data ship inside sk_stfm."""
+        return bool(self.files)
 
 
 _INFORMER = (
@@ -73,6 +91,19 @@ _ETT_DESCRIPTION = (
 )
 
 
+_PGT = (
+    "Rozemberczki, B., Scherer, P., He, Y., Panagopoulos, G., Riedel, A., "
+    "Astefanoaei, M., Kiss, O., Beres, F., Lopez, G., Collignon, N., & Sarkar, R. "
+    "(2021). PyTorch Geometric Temporal: Spatiotemporal Signal Processing with "
+    "Neural Machine Learning Models. Proceedings of the 30th ACM International "
+    "Conference on Information & Knowledge Management (CIKM 2021)."
+)
+_PGT_SOURCE = (
+    "benedekrozemberczki/pytorch_geometric_temporal, dataset/{file}, commit "
+    "adefe44265ad8faf239fd6cf3b59b95ca3ee60aa"
+)
+
+
 # Hashes of the shipped files as installed, i.e. of the gzip archives.
 _SHA256 = {
     "ETTh1.csv.gz": "3c56c865b8f6fc9b760a07f055ff8a993d3cf2a747235dc382b98821ed35f029",
@@ -82,6 +113,14 @@ _SHA256 = {
     "los_speed.csv.gz": "aa316cf7a071f59effc96c8dcd0edea559dda402b3c351916e1bc24d54e9b58d",
     "los_adj.csv.gz": "8b9f8da6cb2a3a6b15c541539ba90dd03ed68d3daea0addebcd0ca20511b5321",
     "chickenpox.json.gz": "60456f928d5b92eb093aad963bffd93b2c425963b596b0fc936f5c02b52fd4b2",
+    "graph_sensor_locations.csv.gz": (
+        "86a3b0efcb79af81e9d3c760c9bb4080939431f6323128166effd89f63c52cd1"
+    ),
+    "pedalme_london.json.gz": "ba856ef666297415a81bf868098eecc09eefdceb4247b68144b01da0b53359f6",
+    "montevideo_bus.json.gz": "6ec480ffd8ded20cfd358ca0821900532525e059945ff7b69f847e96a4aa723a",
+    "england_covid.json.gz": "e6558c609a89c1ea7078b571193c34012a1985443c52db4972ea6f91ecabbd05",
+    "nycbike1_flows.npy.gz": "6f1cca0da3b08651d4d4d08eb5c9a57d1b6161ecb56aa0692f66a05a09d30775",
+    "nycbike1_adj_mx.npz.gz": "efd9357bd7ef36cdbaaba0930df57d51612cc2391b3440d1f1bb97d51936c71a",
 }
 
 
@@ -187,7 +226,7 @@ DATASETS = MappingProxyType(
             ),
             _record(
                 name="los_loop",
-                files=("los_speed.csv.gz", "los_adj.csv.gz"),
+                files=("los_speed.csv.gz", "los_adj.csv.gz", "graph_sensor_locations.csv.gz"),
                 kind="graph",
                 shape=(2016, 207, 1),
                 sampling_interval="5min",
@@ -214,12 +253,16 @@ DATASETS = MappingProxyType(
                     "the symmetric Gaussian-kernel weighted 207 x 207 matrix of "
                     "T-GCN, with weight 1 on the diagonal. Node names are the "
                     "METR-LA sensor IDs. T-GCN protocol: 80/20 split, 12 input "
-                    "steps, horizons 3/6/9/12 (15 to 60 minutes)."
+                    "steps, horizons 3/6/9/12 (15 to 60 minutes). The coordinates "
+                    "(longitude, latitude) are those of DCRNN's METR-LA sensor "
+                    "locations, matched by sensor ID."
                 ),
                 source=(
                     "lehaifeng/T-GCN, T-GCN/T-GCN-PyTorch/data/los_speed.csv and "
                     "los_adj.csv, commit 219a2346f5bf68d54d91a948e7a41a08f9edc46b "
-                    "(files last changed in 376f0e2a5575eaeb77c0171e5df1b8cd0299d341)"
+                    "(files last changed in 376f0e2a5575eaeb77c0171e5df1b8cd0299d341); "
+                    "liyaguang/DCRNN, data/sensor_graph/graph_sensor_locations.csv, "
+                    "commit 602afd9d767d3aa1c9b3eac51710d6aeee12c227"
                 ),
             ),
             _record(
@@ -256,6 +299,173 @@ DATASETS = MappingProxyType(
                     "benedekrozemberczki/pytorch_geometric_temporal, "
                     "dataset/chickenpox.json, commit "
                     "adefe44265ad8faf239fd6cf3b59b95ca3ee60aa"
+                ),
+            ),
+            _record(
+                name="pedalme",
+                files=("pedalme_london.json.gz",),
+                kind="graph",
+                shape=(35, 15, 1),
+                sampling_interval="7D",
+                license="MIT (PyTorch Geometric Temporal repository)",
+                citation=_PGT,
+                description=(
+                    "PedalMe London: weekly bicycle delivery demand of the PedalMe "
+                    "courier company in 15 London localities, 2020 to 2021, 35 "
+                    "weeks, as released by PyTorch Geometric Temporal. The values "
+                    "are transformed by the release (mean near 0 per locality, range "
+                    "about -3.6 to 5.0), not raw "
+                    "counts. The release has no dates and no locality names. The "
+                    "adjacency is the file's complete weighted graph: symmetric, "
+                    "weights in (0, 1], weight 1 on the diagonal (225 entries). "
+                    "PGT protocol: 4 weekly lags predict the next week (31 "
+                    "snapshots)."
+                ),
+                source=_PGT_SOURCE.format(file="pedalme_london.json"),
+            ),
+            _record(
+                name="montevideo_bus",
+                files=("montevideo_bus.json.gz",),
+                kind="graph",
+                shape=(744, 675, 1),
+                sampling_interval="1h",
+                license=(
+                    "MIT (PyTorch Geometric Temporal repository); the underlying "
+                    "STM data are open data of the Uruguayan National Catalog of "
+                    "Open Data (catalogodatos.gub.uy)."
+                ),
+                citation=_PGT
+                + (
+                    " Data: Metropolitan Transportation System (STM) of Montevideo, "
+                    "Uruguay National Catalog of Open Data."
+                ),
+                description=(
+                    "Montevideo bus: hourly passenger inflow (boardings) at 675 bus "
+                    "stops of 11 bus lines of Montevideo, Uruguay, October 2020 "
+                    "(744 hours), as released by PyTorch Geometric Temporal. Raw "
+                    "counts, integers 0 to 101. The timestamps, local time from "
+                    "2020-10-01 00:00, are inferred: 744 = 31 x 24 hours, and the "
+                    "inflow is lowest at 2-3 h and on Saturdays and Sundays with "
+                    "this start. The adjacency is directed: 690 edges from a stop "
+                    "to the next one on a bus line, weighted by the road distance "
+                    "in metres (a distance, not a similarity). Coordinates are the "
+                    "file's projected x (key 'lon') and y (key 'lat') in metres, "
+                    "consistent with UTM zone 21 south; the release does not name "
+                    "the projection. PGT protocol: standardized inflow, 4 lags."
+                ),
+                source=_PGT_SOURCE.format(file="montevideo_bus.json"),
+            ),
+            _record(
+                name="england_covid",
+                files=("england_covid.json.gz",),
+                kind="graph",
+                shape=(61, 129, 1),
+                sampling_interval="1D",
+                license="MIT (PyTorch Geometric Temporal repository)",
+                citation=_PGT
+                + (
+                    " Data: Panagopoulos, G., Nikolentzos, G., & Vazirgiannis, M. "
+                    "(2021). Transfer Graph Neural Networks for Pandemic "
+                    "Forecasting. Proceedings of the AAAI Conference on Artificial "
+                    "Intelligence, 35(6), 4838-4845."
+                ),
+                description=(
+                    "England COVID-19: daily new reported cases in 129 English NUTS3 "
+                    "regions, 61 days, with one directed, weighted mobility graph "
+                    "per day (Facebook Data for Good movements from region i to "
+                    "region j; the diagonal counts people who stay), as released by "
+                    "PyTorch Geometric Temporal. Raw counts, integers 0 to 182. The "
+                    "timestamps, 2020-03-13 to 2020-05-12, are inferred: PGT's "
+                    "docstring says '3 March to 12 May' (71 days), but the 61 daily "
+                    "graphs lose edges on Saturdays and Sundays, on Good Friday "
+                    "(10 April) and Easter Monday (13 April 2020) only with a "
+                    "13 March start. dynamic_adjacency holds the 61 daily graphs, "
+                    "adjacency their mean (a day without an edge counts 0). The "
+                    "release has no region names. PGT protocol: standardized "
+                    "cases, 8 daily lags predict the next day."
+                ),
+                source=_PGT_SOURCE.format(file="england_covid.json"),
+            ),
+            _record(
+                name="nycbike1",
+                files=("nycbike1_flows.npy.gz", "nycbike1_adj_mx.npz.gz"),
+                kind="grid",
+                shape=(938, 128, 2),
+                sampling_interval="1h",
+                license=(
+                    "No license stated by the ST-SSL repository; the underlying "
+                    "trips are NYC Citi Bike system data, published under the Citi "
+                    "Bike Data License Agreement. Cite ST-SSL and ST-ResNet."
+                ),
+                citation=(
+                    "Ji, J., Wang, J., Huang, C., Wu, J., Xu, B., Wu, Z., Zhang, J., "
+                    "& Zheng, Y. (2023). Spatio-Temporal Self-Supervised Learning "
+                    "for Traffic Flow Prediction. Proceedings of the AAAI Conference "
+                    "on Artificial Intelligence, 37(4), 4356-4364. Zhang, J., Zheng, "
+                    "Y., & Qi, D. (2017). Deep Spatio-Temporal Residual Networks for "
+                    "Citywide Crowd Flows Prediction. Proceedings of the AAAI "
+                    "Conference on Artificial Intelligence, 31(1), 1655-1661."
+                ),
+                description=(
+                    "NYCBike1 (BikeNYC of ST-ResNet, ST-SSL release): hourly bike "
+                    "inflow and outflow of the 16 x 8 grid cells over New York City, "
+                    "from Citi Bike trips, raw counts 0 to 239. ST-SSL publishes "
+                    "windows; the shipped file holds the hourly frames rebuilt, "
+                    "losslessly, from its validation and test windows: 1,369 frames "
+                    "from 2014-08-04 23:00 to 2014-09-30 23:00. split='test' is the "
+                    "938 frames from 2014-08-22 22:00, split='val' the 505 frames "
+                    "from 2014-08-04 23:00 (they share 74 frames). The timestamps "
+                    "are inferred from the 2014-04-01 to 2014-09-30 span of BikeNYC "
+                    "and the 7:1:2 split of its 4,318 windows; daily and weekly "
+                    "cycles (Labor Day included) confirm them. The adjacency is the "
+                    "binary 8-neighbour grid graph of ST-SSL (884 entries). ST-SSL "
+                    "protocol: inputs at hour offsets -73..-69, -49..-45, -25..-21 "
+                    "and -3..0, target at +1; MAE and MAPE where the true value "
+                    "> 5. The training windows (over 4 MiB) are not shipped."
+                ),
+                source=(
+                    "Echo-Ji/ST-SSL, data/NYCBike1/val.npz, test.npz and adj_mx.npz, "
+                    "commit b3f3dfc48d12524c207cc89f4e242cb8aac081c0 (added in "
+                    "f109f3c0fa4019fb86c3b2e105e3eae4920a4037)"
+                ),
+            ),
+            _record(
+                name="knmi_radar",
+                files=(),
+                kind="video",
+                shape=(92, 21420, 1),
+                sampling_interval="5min",
+                license=(
+                    "KNMI open data: KNMI states that its open data are provided "
+                    "under CC BY 4.0 (attribute KNMI). Not confirmed for this 2010 "
+                    "product, and the pysteps-data copy states no license, so the "
+                    "file is not bundled: pass your own copy."
+                ),
+                citation=(
+                    "Royal Netherlands Meteorological Institute (KNMI), radar "
+                    "precipitation product RAD_NL25_RAP_5min. Distributed with: "
+                    "Pulkkinen, S., Nerini, D., Perez Hortal, A. A., Velasco-Forero, "
+                    "C., Seed, A., Germann, U., & Foresti, L. (2019). Pysteps: an "
+                    "open-source Python library for probabilistic precipitation "
+                    "nowcasting (v1.0). Geoscientific Model Development, 12(10), "
+                    "4185-4219."
+                ),
+                description=(
+                    "KNMI radar precipitation over the Netherlands: 5-minute "
+                    "accumulations (mm per 5 min) on a 765 x 700 grid of 1 km "
+                    "pixels (polar stereographic), 92 frames from 2010-08-26 00:00 "
+                    "to 07:35 UTC, each stamped at the end of its accumulation "
+                    "window. NaN outside radar coverage (about 74% of the pixels, "
+                    "the same in every frame). Not bundled: read from the user's "
+                    "copy of the pysteps-data frames stacked in one .npz. The "
+                    "default loader averages 5 x 5 pixel blocks, giving 153 x 140 "
+                    "cells."
+                ),
+                source=(
+                    "pySTEPS/pysteps-data, radar/KNMI/2010/08/"
+                    "RAD_NL25_RAP_5min_201008260000.h5 to ..._201008260735.h5, commit "
+                    "eaa59fb8f39205a3b1a0b44724ad8cd4a86d107e (added in "
+                    "9c68c54ac5dbd15008356c2b00c5603daa032077)"
                 ),
             ),
         )

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
 from ..data import STData
@@ -309,5 +310,164 @@ def make_graph_signal(
         "transition": transition,
         "forcing": forcing[n_burn:],
         "noise": innovations[n_burn:],
+    }
+    return data, components
+
+
+_DIGIT_SIZE = 8
+_DIGIT_MAX = 16.0
+
+
+def _check_frame_size(frame_size):
+    try:
+        height, width = frame_size
+    except (TypeError, ValueError):
+        raise TypeError(f"frame_size must be a pair of ints (H, W); got {frame_size!r}.") from None
+    height = _check_int(height, "frame_size[0]", _DIGIT_SIZE + 1)
+    width = _check_int(width, "frame_size[1]", _DIGIT_SIZE + 1)
+    return height, width
+
+
+def make_moving_digits(
+    n_sequences=100,
+    n_frames=20,
+    frame_size=(32, 32),
+    n_digits=2,
+    speed=2.0,
+    random_state=None,
+    return_components=False,
+):
+    """Generate Moving-MNIST-style videos of digits bouncing inside a frame.
+
+    Each sequence shows ``n_digits`` handwritten digits, 8 x 8 images drawn
+    at random from scikit-learn's bundled :func:`~sklearn.datasets.load_digits`
+    (nothing is downloaded), moving in straight lines and bouncing off the
+    edges of an ``H x W`` frame. Digit ``d`` starts at a top-left position
+    ``p`` drawn uniformly in ``[0, H - 8] x [0, W - 8]`` and moves by
+    ``v = speed * (sin a, cos a)`` pixels (row, column) per frame, with the
+    angle ``a`` uniform in ``[0, 2 pi)``. After each step, a coordinate that
+    left ``[0, L]`` (``L = H - 8`` or ``W - 8``) is reflected back into it
+    (``-p`` or ``2 L - p``) and its velocity changes sign. A frame draws
+    each digit at its rounded position, scaled from the digits' 0..16 to
+    ``[0, 1]``; where digits overlap, the brighter pixel wins (the maximum),
+    as in Moving MNIST.
+
+    The sequences follow the data contract as one long video: sequence ``k``
+    is the rows ``[k * n_frames, (k + 1) * n_frames)`` of ``values``, with
+    the frames flattened row-major to ``H * W`` nodes. Consecutive sequences
+    are unrelated, so cut windows that stay inside a sequence, one per
+    sequence: ``make_windows(data, history, n_frames - history,
+    stride=n_frames)`` (for example 10 frames in, 10 to predict);
+    ``data.values.reshape(n_sequences, n_frames, H * W, 1)`` is the same
+    split as a view.
+
+    Parameters
+    ----------
+    n_sequences : int, default=100
+        Number of independent sequences.
+    n_frames : int, default=20
+        Frames per sequence.
+    frame_size : tuple of int (H, W), default=(32, 32)
+        Height and width of a frame, each at least 9 (a digit is 8 x 8 and
+        must have room to move).
+    n_digits : int, default=2
+        Digits per sequence.
+    speed : float, default=2.0
+        Distance travelled per frame, in pixels; at most
+        ``min(H, W) - 8``, the room a digit has along its shorter axis.
+        ``0`` gives still digits.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the digit choice, start positions and directions; pass an
+        int for reproducible output.
+    return_components : bool, default=False
+        If True, also return the ground truth of the motion.
+
+    Returns
+    -------
+    data : STData
+        ``values`` of shape (n_sequences * n_frames, H * W, 1), float64 in
+        ``[0, 1]``; ``grid_shape=(H, W)``; ``timestamps=None``;
+        ``kind="video"``.
+    components : dict
+        Only if ``return_components=True``: ``"positions"``, int array of
+        shape (n_sequences, n_frames, n_digits, 2), the (row, column) of
+        each digit's top-left pixel in each frame; ``"digit_index"``, int
+        array of shape (n_sequences, n_digits), the rows of
+        ``load_digits().images`` that are drawn; ``"labels"``, the digit
+        classes (0 to 9) of those images, same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data import make_windows
+    >>> from sk_stfm.datasets import make_moving_digits
+    >>> data, truth = make_moving_digits(
+    ...     n_sequences=3, n_frames=10, frame_size=(16, 16), random_state=0,
+    ...     return_components=True,
+    ... )
+    >>> data.values.shape, data.grid_shape, data.kind
+    ((30, 256, 1), (16, 16), 'video')
+    >>> X, y = make_windows(data, history=6, horizon=4, stride=10)
+    >>> X.shape, y.shape
+    ((3, 6, 256, 1), (3, 4, 256, 1))
+    >>> truth["positions"].shape
+    (3, 10, 2, 2)
+    """
+    n_sequences = _check_int(n_sequences, "n_sequences", 1)
+    n_frames = _check_int(n_frames, "n_frames", 1)
+    height, width = _check_frame_size(frame_size)
+    n_digits = _check_int(n_digits, "n_digits", 1)
+    limits = np.array([height - _DIGIT_SIZE, width - _DIGIT_SIZE], dtype=np.float64)
+    speed = _check_real(speed, "speed", low=0.0, high=float(limits.min()))
+    rng = check_random_state(random_state)
+
+    digits = load_digits()
+    images = digits.images / _DIGIT_MAX
+    digit_index = rng.randint(0, len(images), size=(n_sequences, n_digits))
+    position = rng.uniform(0.0, 1.0, size=(n_sequences, n_digits, 2)) * limits
+    angle = rng.uniform(0.0, 2.0 * np.pi, size=(n_sequences, n_digits))
+    velocity = speed * np.stack([np.sin(angle), np.cos(angle)], axis=-1)
+
+    positions = np.empty((n_sequences, n_frames, n_digits, 2), dtype=np.int64)
+    for t in range(n_frames):
+        positions[:, t] = np.rint(position).astype(np.int64)
+        position = position + velocity
+        # speed <= limits, so one reflection brings every coordinate back.
+        below, above = position < 0, position > limits
+        position = np.where(below, -position, position)
+        position = np.where(above, 2.0 * limits - position, position)
+        velocity = np.where(below | above, -velocity, velocity)
+
+    frames = np.zeros((n_sequences, n_frames, height, width))
+    patch = np.arange(_DIGIT_SIZE)
+    for k in range(n_sequences):
+        for d in range(n_digits):
+            image = images[digit_index[k, d]]
+            for t in range(n_frames):
+                row, col = positions[k, t, d]
+                window = np.ix_(row + patch, col + patch)
+                frames[k, t][window] = np.maximum(frames[k, t][window], image)
+
+    data = STData(
+        values=frames.reshape(n_sequences * n_frames, height * width, 1),
+        timestamps=None,
+        grid_shape=(height, width),
+        kind="video",
+        name="moving_digits",
+        description=(
+            f"Synthetic moving digits: {n_sequences} sequences of {n_frames} "
+            f"frames of {height} x {width} pixels, each with {n_digits} 8 x 8 "
+            f"scikit-learn digits bouncing off the edges at {speed} pixels per "
+            f"frame. Sequence k is the rows [k * {n_frames}, (k + 1) * "
+            f"{n_frames}); window with stride={n_frames} to stay inside one."
+        ),
+        channel_names=["intensity"],
+    )
+    if not return_components:
+        return data
+    components = {
+        "positions": positions,
+        "digit_index": digit_index,
+        "labels": digits.target[digit_index],
     }
     return data, components

@@ -8,10 +8,17 @@ hyperparameters reachable as nested parameters (``backbone__d_model``).
 from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._backbone_config import (
     BackboneConfig,
+    ConvLSTMConfig,
     DLinearConfig,
+    GraphWaveNetConfig,
     MLPConfig,
     PatchTSTConfig,
     RegisteredBackbone,
+    SimVPConfig,
+    STIDConfig,
+    STPatchTransformerConfig,
+    STTransformerConfig,
+    TGCNConfig,
     resolve_backbone,
 )
 from ._base import BaseSTEstimator
@@ -27,7 +34,9 @@ from ._window_tasks import BaseWindowTaskEstimator
 __all__ = [
     "BackboneConfig",
     "BaseSTEstimator",
+    "ConvLSTMConfig",
     "DLinearConfig",
+    "GraphWaveNetConfig",
     "MLPConfig",
     "PatchTSTConfig",
     "RegisteredBackbone",
@@ -36,8 +45,13 @@ __all__ = [
     "STEncoder",
     "STForecaster",
     "STGenerator",
+    "STIDConfig",
     "STImputer",
+    "STPatchTransformerConfig",
+    "STTransformerConfig",
+    "SimVPConfig",
     "SpatialContext",
+    "TGCNConfig",
     "TimeBudget",
     "BaseWindowTaskEstimator",
     "hide_at_random",

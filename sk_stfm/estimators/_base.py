@@ -453,7 +453,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _build_backbone(self):
         n_steps, n_nodes, n_channels = self.window_shape_
-        return self.backbone_.build(n_steps, n_nodes, n_channels, *self._output_shape())
+        return self.backbone_.build(
+            n_steps, n_nodes, n_channels, *self._output_shape(), spatial=self.spatial_
+        )
 
     def _train_task(self, train):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""

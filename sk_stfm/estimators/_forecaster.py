@@ -8,7 +8,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import _check_quantiles as check_quantiles
 from ..metrics import masked_r2
-from ._backbone_config import MLPConfig, PatchTSTConfig
+from ._backbone_config import (
+    ConvLSTMConfig,
+    GraphWaveNetConfig,
+    MLPConfig,
+    PatchTSTConfig,
+    SimVPConfig,
+    STIDConfig,
+    STPatchTransformerConfig,
+    STTransformerConfig,
+    TGCNConfig,
+)
 from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import restore_target_layout
@@ -95,6 +105,57 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             "max_epochs": 20,
             "lr": 1e-2,
             "batch_size": 64,
+        },
+        {
+            "backbone": GraphWaveNetConfig(
+                residual_channels=8, dilation_channels=8, skip_channels=8, end_channels=16,
+                n_blocks=1, dropout=0.0,
+            ),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+        {
+            # A recurrent model reads one step at a time: it needs more epochs
+            # than the window models to find the informative step.
+            "backbone": TGCNConfig(hidden_size=8),
+            "max_epochs": 50,
+            "lr": 3e-2,
+            "batch_size": 32,
+            "patience": None,
+        },
+        {
+            "backbone": STIDConfig(embed_dim=8, node_dim=4, n_layers=1, dropout=0.0),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+        {
+            "backbone": STTransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 32,
+        },
+        {
+            "backbone": ConvLSTMConfig(hidden_channels=(8,)),
+            "max_epochs": 50,
+            "lr": 3e-2,
+            "batch_size": 32,
+            "patience": None,
+        },
+        {
+            "backbone": SimVPConfig(hidden_channels=8, translator_channels=16),
+            "max_epochs": 40,
+            "lr": 3e-3,
+            "batch_size": 32,
+        },
+        {
+            "backbone": STPatchTransformerConfig(
+                patch_len=2, d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0
+            ),
+            "max_epochs": 20,
+            "lr": 1e-2,
+            "batch_size": 32,
         },
     )
 

@@ -13,8 +13,9 @@ class SpatialContext:
 
     Parameters
     ----------
-    kind : {"series", "graph", "grid"}
-        ``"series"`` when nothing spatial is known.
+    kind : {"series", "graph", "grid", "video"}
+        ``"series"`` when nothing spatial is known; ``"video"`` for the
+        frames of an :class:`~sk_stfm.data.STData` of that kind.
     adjacency : ndarray or scipy sparse array or None
         Validated edge weights.
     grid_shape : tuple of int or None
@@ -81,7 +82,8 @@ def resolve_spatial(spatial, n_nodes):
                 f"spatial describes {spatial.n_nodes} nodes but X has n_nodes={n_nodes}."
             )
         if spatial.grid_shape is not None:
-            return SpatialContext("grid", spatial.adjacency, spatial.grid_shape)
+            kind = "video" if spatial.kind == "video" else "grid"
+            return SpatialContext(kind, spatial.adjacency, spatial.grid_shape)
         if spatial.adjacency is not None:
             return SpatialContext("graph", spatial.adjacency)
         return SpatialContext()

@@ -1,0 +1,270 @@
+"""Spatial benchmarks: sensor graphs (Los-loop, chickenpox), grids and Graph WaveNet scaling.
+
+Protocols
+---------
+los_loop
+    T-GCN protocol: the first 80 % of the 2016 five-minute steps train, the
+    last 20 % test; 12 input steps; horizons 3 / 6 / 9 / 12 steps (15 to 60
+    minutes). Speeds are z-scored with the training mean and standard
+    deviation (one pair for all sensors) and the inputs carry the time of day
+    as a sine / cosine pair (``CalendarFeatures``), for every backbone. Test
+    windows lie inside the test period (stride 1). One model per backbone
+    and horizon; metrics pool every test window, horizon step and sensor, in
+    mph: RMSE, MAE, Accuracy ``1 - ||Y - Y_hat||_F / ||Y||_F`` and R², as in
+    T-GCN. Early stopping on the last 10 % of the training windows (after a
+    purge gap), under a time budget per fit.
+chickenpox
+    PyTorch Geometric Temporal's case study: 4 weekly lags predict the next
+    week; ``temporal_signal_split(train_ratio=0.2)``, i.e. the first 103 of
+    the 517 snapshots train and the other 414 test; MSE over all test
+    snapshots and counties on the standardized values. Published: DCRNN
+    0.7418.
+gwnet_scale
+    Graph WaveNet's training time per epoch on synthetic graphs of N = 200,
+    1000 and 2000 nodes with about 8 stored edges per node (a ring plus
+    random chords); history 12, horizon 12, batch 64 and the same 640
+    windows at every N, so the ratio of epoch times is the cost of the
+    graph, linear in N when operators are sparse.
+
+Usage::
+
+    python benchmarks/spatial.py                     # everything
+    python benchmarks/spatial.py --only los_loop --backbones gwnet stid
+
+Prints tables and writes ``benchmarks/results/spatial.json``; entries
+already in the file and not re-run are kept.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from _results import previous_results, write_results
+
+from sk_stfm.data import make_windows
+from sk_stfm.datasets import load_chickenpox, load_los_loop
+from sk_stfm.estimators import (
+    GraphWaveNetConfig,
+    STForecaster,
+    STIDConfig,
+    STTransformerConfig,
+    TGCNConfig,
+    TimeBudget,
+)
+from sk_stfm.harmonize import CalendarFeatures, add_time_channel
+from sk_stfm.metrics import masked_mse
+
+RESULTS = Path(__file__).parent / "results"
+RESULTS_FILE = RESULTS / "spatial.json"
+LOS_LOOP_HORIZONS = (3, 6, 9, 12)
+
+
+
+def los_loop_forecaster(backbone, time_budget, seed):
+    """The benchmark configuration of each backbone on Los-loop."""
+    configs = {
+        "gwnet": (GraphWaveNetConfig(), 1e-3),
+        "tgcn": (TGCNConfig(hidden_size=64), 3e-3),
+        "stid": (
+            STIDConfig(time_of_day_channels=(1, 2), day_of_week_dim=0, steps_per_day=288),
+            2e-3,
+        ),
+        "st_transformer": (STTransformerConfig(d_model=32, n_heads=4, n_layers=2), 1e-3),
+    }
+    config, lr = configs[backbone]
+    return STForecaster(
+        backbone=config,
+        lr=lr,
+        batch_size=64,
+        max_epochs=200,
+        patience=10,
+        weight_decay=1e-4,
+        random_state=seed,
+        callbacks=[TimeBudget(time_budget)],
+    )
+
+
+def tgcn_metrics(y_true, y_pred):
+    """RMSE, MAE, Accuracy and R² of T-GCN, pooled over all entries."""
+    error = y_true - y_pred
+    return {
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mae": float(np.mean(np.abs(error))),
+        "accuracy": float(1.0 - np.linalg.norm(error) / np.linalg.norm(y_true)),
+        "r2": float(1.0 - np.sum(error**2) / np.sum((y_true - y_true.mean()) ** 2)),
+    }
+
+
+def los_loop_windows(horizon):
+    """Train and test windows of the T-GCN protocol, with calendar channels."""
+    data = load_los_loop()
+    n_train = int(0.8 * data.n_steps)
+    speed = data.values[:, :, :1]
+    mean, std = speed[:n_train].mean(), speed[:n_train].std()
+    timed = add_time_channel(data)
+    values = timed.values.copy()
+    values[:, :, 0] = (values[:, :, 0] - mean) / std
+    calendar = CalendarFeatures(time_channel=-1, features=("time_of_day",))
+    parts = {}
+    for name, rows in (("train", slice(0, n_train)), ("test", slice(n_train, None))):
+        X, y = make_windows(values[rows], history=12, horizon=horizon)
+        parts[name] = (calendar.fit_transform(X).astype(np.float32), y[..., :1])
+    return parts, data, (mean, std)
+
+
+def run_los_loop(backbones, time_budget, seed):
+    rows = []
+    for horizon in LOS_LOOP_HORIZONS:
+        parts, data, (mean, std) = los_loop_windows(horizon)
+        X_train, y_train = parts["train"]
+        X_test, y_test = parts["test"]
+        truth = y_test * std + mean
+        last = np.repeat(X_test[:, -1:, :, :1], horizon, axis=1) * std + mean
+        rows.append(
+            {"task": "los_loop", "model": "last_value", "horizon": horizon,
+             **tgcn_metrics(truth, last)}
+        )
+        for backbone in backbones:
+            model = los_loop_forecaster(backbone, time_budget, seed)
+            model.set_params(spatial=data)
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            prediction = model.predict(X_test) * std + mean
+            predict_seconds = time.perf_counter() - start
+            epochs = model.net_.history[:, "dur"]
+            rows.append(
+                {
+                    "task": "los_loop",
+                    "model": backbone,
+                    "horizon": horizon,
+                    **tgcn_metrics(truth, prediction),
+                    "epochs": len(epochs),
+                    "seconds_per_epoch": float(np.median(epochs)),
+                    "fit_seconds": fit_seconds,
+                    "predict_seconds": predict_seconds,
+                }
+            )
+            print(_format(rows[-1]))
+    return rows
+
+
+def chickenpox_windows():
+    data = load_chickenpox()
+    X, y = make_windows(data, history=4, horizon=1)
+    n_train = int(0.2 * len(X))  # temporal_signal_split(train_ratio=0.2)
+    return data, (X[:n_train], y[:n_train]), (X[n_train:], y[n_train:])
+
+
+def run_chickenpox(backbones, seed):
+    data, (X_train, y_train), (X_test, y_test) = chickenpox_windows()
+    rows = [
+        {"task": "chickenpox", "model": "last_value",
+         "mse": masked_mse(y_test, X_test[:, -1:])},
+        {"task": "chickenpox", "model": "DCRNN (PGT documentation)", "mse": 0.7418,
+         "published": True},
+    ]
+    configs = {
+        "gwnet": GraphWaveNetConfig(
+            n_blocks=1, residual_channels=16, dilation_channels=16, skip_channels=32,
+            end_channels=32, dropout=0.3,
+        ),
+        "tgcn": TGCNConfig(hidden_size=32),
+        "stid": STIDConfig(embed_dim=16, node_dim=8, n_layers=1, dropout=0.3),
+        "st_transformer": STTransformerConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32),
+    }
+    for backbone in backbones:
+        scores = []
+        for repeat in range(3):
+            model = STForecaster(
+                backbone=configs[backbone], spatial=data, lr=1e-2, max_epochs=200,
+                batch_size=128, patience=None, validation_fraction=0.0,
+                weight_decay=1e-3, random_state=seed + repeat,
+            ).fit(X_train, y_train)
+            scores.append(masked_mse(y_test, model.predict(X_test)))
+        rows.append(
+            {"task": "chickenpox", "model": backbone, "mse": float(np.mean(scores)),
+             "mse_std": float(np.std(scores)), "seeds": 3}
+        )
+        print(_format(rows[-1]))
+    return rows
+
+
+def ring_with_chords(n_nodes, edges_per_node, rng):
+    """A connected graph with about ``edges_per_node`` stored entries per node."""
+    rows = np.repeat(np.arange(n_nodes), edges_per_node // 2)
+    offsets = rng.integers(1, n_nodes, size=rows.size)
+    offsets[:: edges_per_node // 2] = 1  # the ring keeps it connected
+    cols = (rows + offsets) % n_nodes
+    directed = sp.coo_array((np.ones(rows.size), (rows, cols)), shape=(n_nodes, n_nodes))
+    return sp.csr_array(((directed + directed.T) > 0).astype(float))
+
+
+def run_gwnet_scale(seed, node_counts=(200, 1000, 2000), n_windows=640, epochs=2):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n_nodes in node_counts:
+        adjacency = ring_with_chords(n_nodes, 8, rng)
+        X = rng.normal(size=(n_windows, 12, n_nodes, 1)).astype(np.float32)
+        y = rng.normal(size=(n_windows, 12, n_nodes, 1)).astype(np.float32)
+        model = STForecaster(
+            backbone="gwnet", spatial=adjacency, max_epochs=epochs, batch_size=64,
+            validation_fraction=0.0, patience=None, random_state=seed,
+        ).fit(X, y)
+        durations = model.net_.history[:, "dur"]
+        rows.append(
+            {"task": "gwnet_scale", "n_nodes": n_nodes, "n_edges": int(adjacency.nnz),
+             "windows": n_windows, "seconds_per_epoch": float(np.median(durations))}
+        )
+        print(_format(rows[-1]))
+    base = rows[0]["seconds_per_epoch"]
+    for row in rows:
+        row["ratio_to_smallest"] = row["seconds_per_epoch"] / base
+    return rows
+
+
+def _format(row):
+    return "  ".join(
+        f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--only", nargs="+", default=["los_loop", "chickenpox", "gwnet_scale"],
+        choices=["los_loop", "chickenpox", "gwnet_scale"],
+    )
+    parser.add_argument(
+        "--backbones", nargs="+", default=["gwnet", "tgcn", "stid", "st_transformer"]
+    )
+    parser.add_argument("--time-budget", type=float, default=240.0,
+                        help="seconds of training per Los-loop fit")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    runners = {
+        "los_loop": lambda: run_los_loop(args.backbones, args.time_budget, args.seed),
+        "chickenpox": lambda: run_chickenpox(args.backbones, args.seed),
+        "gwnet_scale": lambda: run_gwnet_scale(args.seed),
+    }
+    new_rows = []
+    for task in args.only:
+        new_rows += runners[task]()
+    replaced = {(r["task"], r.get("model"), r.get("horizon"), r.get("n_nodes")) for r in new_rows}
+    kept = [
+        r for r in previous_results(RESULTS_FILE)
+        if (r["task"], r.get("model"), r.get("horizon"), r.get("n_nodes")) not in replaced
+    ]
+    write_results(
+        RESULTS_FILE, "spatial", kept + new_rows, args.threads, time_budget=args.time_budget
+    )
+
+
+if __name__ == "__main__":
+    main()

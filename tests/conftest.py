@@ -1,0 +1,14 @@
+"""Test-session settings."""
+
+import os
+
+import torch
+
+
+def pytest_configure(config):
+    # Under pytest-xdist every worker gets one intra-op thread: with one
+    # worker per core, torch's default (one thread per core, per worker)
+    # oversubscribes the cores, and the spinning OpenMP threads slow small
+    # models down by an order of magnitude.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        torch.set_num_threads(1)
