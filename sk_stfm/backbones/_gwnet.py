@@ -208,7 +208,7 @@ class GraphWaveNet(BaseBackbone):
         h = self.start(h)
         skip = None
         for layer in self.layers:
-            h, skip = layer(h, skip, self._propagate)
+            h, skip = layer(h, skip, self._propagate, self.n_out_steps)
         # (N, B, T_out, S) -> (B, N, T_out * S)
         z = skip.transpose(0, 1).reshape(x.shape[0], self.n_nodes, -1)
         return z, statistics
@@ -242,7 +242,7 @@ class _GatedGraphLayer(nn.Module):
         self.dropout = ByteDropout(dropout)
         self.norm = nn.BatchNorm1d(residual)
 
-    def forward(self, h, skip, propagate):
+    def forward(self, h, skip, propagate, n_out_steps):
         residual = h
         steps = h.shape[2] - (self.kernel_size - 1) * self.dilation
         taps = [
@@ -251,8 +251,10 @@ class _GatedGraphLayer(nn.Module):
         ]
         filter_, gate = self.temporal(torch.cat(taps, dim=-1)).chunk(2, dim=-1)
         h = filter_.tanh() * gate.sigmoid()
-        s = self.skip(h)
-        skip = s if skip is None else s + skip[:, :, -steps:]
+        # The skip sum keeps only the steps left after the last layer, so
+        # only those are computed (the same sum, a fraction of the work).
+        s = self.skip(h[:, :, -n_out_steps:])
+        skip = s if skip is None else s + skip
         h = self.mix(torch.cat([h, *propagate(h)], dim=-1))
         h = self.dropout(h) + residual[:, :, -steps:]
         return self.norm(h.reshape(-1, h.shape[-1])).reshape(h.shape), skip

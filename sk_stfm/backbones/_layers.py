@@ -166,6 +166,12 @@ class TransformerEncoderLayer(nn.Module):
     norm : {"layer", "batch"}, default="layer"
         LayerNorm, or batch normalization of the token features
         (:class:`TokenBatchNorm`, PatchTST's choice).
+    fused_attention : bool, default=False
+        Compute attention with
+        :func:`torch.nn.functional.scaled_dot_product_attention`, which never
+        stores the ``length x length`` weights: faster and lighter for long
+        sequences (attention over hundreds of nodes), slower than the
+        explicit products for a few dozen tokens.
 
     Examples
     --------
@@ -178,9 +184,10 @@ class TransformerEncoderLayer(nn.Module):
 
     def __init__(
         self, d_model, n_heads, d_ff, dropout=0.1, attn_dropout=0.0, activation="gelu",
-        norm_first=False, norm="layer",
+        norm_first=False, norm="layer", fused_attention=False,
     ):
         super().__init__()
+        self.fused_attention = fused_attention
         if d_model % n_heads:
             raise ValueError(f"n_heads={n_heads} must divide d_model={d_model}.")
         if activation not in ("gelu", "relu"):
@@ -203,6 +210,12 @@ class TransformerEncoderLayer(nn.Module):
     def _attention(self, x):
         batch, length, width = x.shape
         q, k, v = self.qkv(x).view(batch, length, 3, self.n_heads, -1).permute(2, 0, 3, 1, 4)
+        if self.fused_attention:
+            attended = nn.functional.scaled_dot_product_attention(
+                q, k, v, dropout_p=self.attn_dropout.p if self.training else 0.0
+            )
+            attended = attended.transpose(1, 2).reshape(batch, length, width)
+            return self.dropout_attention(self.out_proj(attended))
         weights = self.attn_dropout(((q @ k.transpose(-1, -2)) * self.scale).softmax(dim=-1))
         attended = (weights @ v).transpose(1, 2).reshape(batch, length, width)
         return self.dropout_attention(self.out_proj(attended))

@@ -118,13 +118,16 @@ class STTransformer(BaseBackbone):
             )
             self.laplacian_projection = nn.Linear(laplacian_dim, self.d_model)
 
-        def block():
+        def block(fused):
             return TransformerEncoderLayer(
-                self.d_model, n_heads, d_ff, dropout=dropout, norm_first=True
+                self.d_model, n_heads, d_ff, dropout=dropout, norm_first=True,
+                fused_attention=fused,
             )
 
-        self.temporal_layers = nn.ModuleList(block() for _ in range(n_layers))
-        self.spatial_layers = nn.ModuleList(block() for _ in range(n_layers))
+        self.temporal_layers = nn.ModuleList(block(False) for _ in range(n_layers))
+        # Attention over hundreds of nodes: the fused kernel never stores the
+        # N x N weights of every step and window.
+        self.spatial_layers = nn.ModuleList(block(True) for _ in range(n_layers))
         self.norm = nn.LayerNorm(self.d_model)
         self.reset_head(self.horizon, self.n_targets)
 
