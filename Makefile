@@ -40,6 +40,7 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/objectives.py
 	$(PY) benchmarks/classification.py
+	$(PY) benchmarks/spatial.py
 
 clean:
 	rm -rf docs/_build docs/generated docs/auto_examples build dist *.egg-info

@@ -52,11 +52,14 @@ print("train", X_train.shape, "test", X_test.shape)
 models = {
     "STID": STForecaster(
         backbone=STIDConfig(time_of_day_channels=(1, 2), day_of_week_dim=0),
-        spatial=data, lr=2e-3, max_epochs=15, random_state=0,
+        spatial=data, lr=2e-3, max_epochs=12, random_state=0,
     ),
     "Graph WaveNet": STForecaster(
-        backbone=GraphWaveNetConfig(n_blocks=2, skip_channels=32, end_channels=64),
-        spatial=data, lr=2e-3, max_epochs=2, random_state=0,
+        backbone=GraphWaveNetConfig(
+            residual_channels=16, dilation_channels=16, n_blocks=2, skip_channels=32,
+            end_channels=64,
+        ),
+        spatial=data, lr=2e-3, max_epochs=3, random_state=0,
     ),
 }
 truth = y_test * std + mean
