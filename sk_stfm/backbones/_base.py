@@ -160,6 +160,12 @@ class BaseBackbone(nn.Module, metaclass=ABCMeta):
                 f"got {tuple(x.shape)}."
             )
 
+    def _normalize(self, x):
+        """``(x, statistics)`` normalized by :attr:`revin`, or ``(x, None)`` without it."""
+        if self.revin is None:
+            return x, None
+        return self.revin.normalize(x)
+
     def encode(self, x):
         """Return the hidden representation of ``x``, before the head.
 

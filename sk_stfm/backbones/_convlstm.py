@@ -102,9 +102,7 @@ class ConvLSTM(BaseBackbone):
         self.reset_head(self.horizon, self.n_targets)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         frames = to_frames(x, self.grid_shape)  # (B, T, C, H, W)
         batch = x.shape[0]
         states = [

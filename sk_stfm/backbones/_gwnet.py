@@ -196,9 +196,7 @@ class GraphWaveNet(BaseBackbone):
         return terms
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         # (B, T, N, C) -> node-major, channels-last (N, B, T, C): temporal and
         # channel mixing are matrix products on the last axis, and a graph
         # convolution is a sparse product on the first.

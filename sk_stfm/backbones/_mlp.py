@@ -98,9 +98,7 @@ class MLPBackbone(BaseBackbone):
         self.reset_head(self.horizon, self.n_targets)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         batch = x.shape[0]
         flat = x.permute(0, 2, 1, 3).reshape(batch, self.n_nodes, -1)  # (B, N, T*C)
         return self.encoder(flat), statistics

@@ -259,9 +259,7 @@ class PatchTST(BaseBackbone):
         return series.unfold(-1, self.patch_len, self.stride)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         tokens = self.patch_embedding(self.patch(x)) + self.positional_embedding
         z = self.encoder(self.embedding_dropout(tokens))
         z = z.reshape(x.shape[0], self.n_nodes, self.n_channels, self.n_patches, self.d_model)

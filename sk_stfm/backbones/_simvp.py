@@ -138,9 +138,7 @@ class SimVP(BaseBackbone):
         self.reset_head(self.horizon, self.n_targets)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         batch = x.shape[0]
         frames = to_frames(x, self.grid_shape).reshape(
             batch * self.n_steps, self.n_channels, *self.grid_shape

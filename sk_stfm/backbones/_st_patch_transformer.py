@@ -205,9 +205,7 @@ class STPatchTransformer(BaseBackbone):
         return tokens.reshape(batch, self.n_patches * self.n_segments, self.d_model)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         batch = x.shape[0]
         tokens = self._tokens(x)
         for layer in self.layers:

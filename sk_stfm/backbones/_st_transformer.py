@@ -132,9 +132,7 @@ class STTransformer(BaseBackbone):
         self.reset_head(self.horizon, self.n_targets)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         batch, steps, nodes, _ = x.shape
         tokens = self.embedding(x) + self.temporal_position[:, None, :]  # (B, T, N, d)
         if self.laplacian_projection is not None:

@@ -201,9 +201,7 @@ class STID(BaseBackbone):
         return table(index)  # (B, N, dim)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         batch = x.shape[0]
         values = x.index_select(3, self._value_index)
         parts = [self.value_embedding(values.permute(0, 2, 1, 3).reshape(batch, self.n_nodes, -1))]

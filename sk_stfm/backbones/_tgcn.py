@@ -99,9 +99,7 @@ class TGCN(BaseBackbone):
         self.reset_head(self.horizon, self.n_targets)
 
     def _encode(self, x):
-        statistics = None
-        if self.revin is not None:
-            x, statistics = self.revin.normalize(x)
+        x, statistics = self._normalize(x)
         inputs = x.permute(2, 1, 0, 3)  # node-major (N, T, B, C)
         state = x.new_zeros(self.n_nodes, x.shape[0], self.hidden_size)
         for step in range(self.n_steps):

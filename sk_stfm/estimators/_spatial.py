@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import STData, check_adjacency
+from ..data import STData, check_adjacency, check_grid_shape
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,5 @@ def resolve_spatial(spatial, n_nodes):
     if isinstance(spatial, tuple) and len(spatial) == 2 and all(
         isinstance(s, int | np.integer) for s in spatial
     ):
-        if spatial[0] * spatial[1] != n_nodes:
-            raise ValueError(
-                f"spatial grid shape {spatial} has {spatial[0] * spatial[1]} cells but X "
-                f"has n_nodes={n_nodes}; expected (H, W) with H * W = n_nodes."
-            )
-        return SpatialContext("grid", grid_shape=tuple(int(s) for s in spatial))
+        return SpatialContext("grid", grid_shape=check_grid_shape(spatial, n_nodes, "spatial"))
     return SpatialContext("graph", check_adjacency(spatial, n_nodes, name="spatial"))
