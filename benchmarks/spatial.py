@@ -41,6 +41,11 @@ gwnet_scale
     windows at every N, so the ratio of epoch times is the cost of the
     graph, linear in N when operators are sparse.
 
+Los-loop rows time ``predict`` on the test windows twice: in the default
+``inference_dtype="float64"`` and in ``"float32"``. Every run first calls
+``configure_cpu_allocator`` (large activations are reused instead of being
+mapped afresh at every step).
+
 Usage::
 
     python benchmarks/spatial.py                     # everything
@@ -81,16 +86,19 @@ from sk_stfm.estimators import (
 )
 from sk_stfm.harmonize import CalendarFeatures, add_time_channel
 from sk_stfm.metrics import masked_mse
+from sk_stfm.utils import configure_cpu_allocator
 
 RESULTS = Path(__file__).parent / "results"
 RESULTS_FILE = RESULTS / "spatial.json"
 LOS_LOOP_HORIZONS = (3, 6, 9, 12)
 KNMI_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "knmi_radar_nl25"
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "knmi_radar_nl25"
     / "knmi_rad_nl25_rap_5min_20100826_0000-0735.npz"
 )
 TASKS = ("los_loop", "chickenpox", "nycbike1", "frames", "gwnet_scale")
-
 
 
 def los_loop_forecaster(backbone, time_budget, seed):
@@ -154,8 +162,12 @@ def run_los_loop(backbones, time_budget, seed, horizons=LOS_LOOP_HORIZONS):
         truth = y_test * std + mean
         last = np.repeat(X_test[:, -1:, :, :1], horizon, axis=1) * std + mean
         rows.append(
-            {"task": "los_loop", "model": "last_value", "horizon": horizon,
-             **tgcn_metrics(truth, last)}
+            {
+                "task": "los_loop",
+                "model": "last_value",
+                "horizon": horizon,
+                **tgcn_metrics(truth, last),
+            }
         )
         for backbone in backbones:
             model = los_loop_forecaster(backbone, time_budget, seed)
@@ -166,6 +178,10 @@ def run_los_loop(backbones, time_budget, seed, horizons=LOS_LOOP_HORIZONS):
             start = time.perf_counter()
             prediction = model.predict(X_test) * std + mean
             predict_seconds = time.perf_counter() - start
+            model.set_params(inference_dtype="float32")
+            start = time.perf_counter()
+            prediction_float32 = model.predict(X_test) * std + mean
+            predict_seconds_float32 = time.perf_counter() - start
             epochs = model.net_.history[:, "dur"]
             rows.append(
                 {
@@ -177,6 +193,8 @@ def run_los_loop(backbones, time_budget, seed, horizons=LOS_LOOP_HORIZONS):
                     "seconds_per_epoch": float(np.median(epochs)),
                     "fit_seconds": fit_seconds,
                     "predict_seconds": predict_seconds,
+                    "predict_seconds_float32": predict_seconds_float32,
+                    "mae_float32": tgcn_metrics(truth, prediction_float32)["mae"],
                 }
             )
             print(_format(rows[-1]))
@@ -193,15 +211,22 @@ def chickenpox_windows():
 def run_chickenpox(backbones, seed):
     data, (X_train, y_train), (X_test, y_test) = chickenpox_windows()
     rows = [
-        {"task": "chickenpox", "model": "last_value",
-         "mse": masked_mse(y_test, X_test[:, -1:])},
-        {"task": "chickenpox", "model": "DCRNN (PGT documentation)", "mse": 0.7418,
-         "published": True},
+        {"task": "chickenpox", "model": "last_value", "mse": masked_mse(y_test, X_test[:, -1:])},
+        {
+            "task": "chickenpox",
+            "model": "DCRNN (PGT documentation)",
+            "mse": 0.7418,
+            "published": True,
+        },
     ]
     configs = {
         "gwnet": GraphWaveNetConfig(
-            n_blocks=1, residual_channels=16, dilation_channels=16, skip_channels=32,
-            end_channels=32, dropout=0.3,
+            n_blocks=1,
+            residual_channels=16,
+            dilation_channels=16,
+            skip_channels=32,
+            end_channels=32,
+            dropout=0.3,
         ),
         "tgcn": TGCNConfig(hidden_size=32),
         "stid": STIDConfig(embed_dim=16, node_dim=8, n_layers=1, dropout=0.3),
@@ -211,14 +236,25 @@ def run_chickenpox(backbones, seed):
         scores = []
         for repeat in range(3):
             model = STForecaster(
-                backbone=configs[backbone], spatial=data, lr=1e-2, max_epochs=200,
-                batch_size=128, patience=None, validation_fraction=0.0,
-                weight_decay=1e-3, random_state=seed + repeat,
+                backbone=configs[backbone],
+                spatial=data,
+                lr=1e-2,
+                max_epochs=200,
+                batch_size=128,
+                patience=None,
+                validation_fraction=0.0,
+                weight_decay=1e-3,
+                random_state=seed + repeat,
             ).fit(X_train, y_train)
             scores.append(masked_mse(y_test, model.predict(X_test)))
         rows.append(
-            {"task": "chickenpox", "model": backbone, "mse": float(np.mean(scores)),
-             "mse_std": float(np.std(scores)), "seeds": 3}
+            {
+                "task": "chickenpox",
+                "model": backbone,
+                "mse": float(np.mean(scores)),
+                "mse_std": float(np.std(scores)),
+                "seeds": 3,
+            }
         )
         print(_format(rows[-1]))
     return rows
@@ -232,8 +268,15 @@ def nycbike1_forecaster(backbone, time_budget, seed):
         "st_patch_transformer": STPatchTransformerConfig(patch_len=4, d_model=32),
     }
     return STForecaster(
-        backbone=configs[backbone], spatial=(16, 8), lr=1e-3, batch_size=32, max_epochs=300,
-        patience=15, weight_decay=1e-4, random_state=seed, callbacks=[TimeBudget(time_budget)],
+        backbone=configs[backbone],
+        spatial=(16, 8),
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=300,
+        patience=15,
+        weight_decay=1e-4,
+        random_state=seed,
+        callbacks=[TimeBudget(time_budget)],
     )
 
 
@@ -251,7 +294,8 @@ def run_nycbike1(backbones, time_budget, seed):
 
     def row(model, prediction, **extra):
         return {
-            "task": "nycbike1", "model": model,
+            "task": "nycbike1",
+            "model": model,
             "inflow_mae": masked_flow_mae(y_test[..., 0], prediction[..., 0]),
             "outflow_mae": masked_flow_mae(y_test[..., 1], prediction[..., 1]),
             **extra,
@@ -260,17 +304,24 @@ def run_nycbike1(backbones, time_budget, seed):
     rows.append(row("last_value", X_test[:, -1:]))
     published = published_baselines("NYCBike1")
     st_ssl = published[published["model"] == "ST-SSL"].set_index("channel")["mae"]
-    rows.append({"task": "nycbike1", "model": "ST-SSL (published, full training split)",
-                 "inflow_mae": float(st_ssl["inflow"]), "outflow_mae": float(st_ssl["outflow"]),
-                 "published": True})
+    rows.append(
+        {
+            "task": "nycbike1",
+            "model": "ST-SSL (published, full training split)",
+            "inflow_mae": float(st_ssl["inflow"]),
+            "outflow_mae": float(st_ssl["outflow"]),
+            "published": True,
+        }
+    )
     for backbone in backbones:
         model = nycbike1_forecaster(backbone, time_budget, seed)
         start = time.perf_counter()
         model.fit((X_train - mean) / std, (y_train - mean) / std)
         fit_seconds = time.perf_counter() - start
         prediction = model.predict((X_test - mean) / std) * std + mean
-        rows.append(row(backbone, prediction, epochs=len(model.net_.history),
-                        fit_seconds=fit_seconds))
+        rows.append(
+            row(backbone, prediction, epochs=len(model.net_.history), fit_seconds=fit_seconds)
+        )
         print(_format(rows[-1]))
     return rows
 
@@ -281,20 +332,27 @@ def frame_scores(y_true, y_pred, data_range):
 
     observed = ~np.isnan(y_true)
     mse = float(np.mean((np.nan_to_num(y_true) - y_pred)[observed] ** 2))
-    ssim = float(np.mean([
-        structural_similarity(np.nan_to_num(t), np.where(np.isnan(t), 0.0, p),
-                              data_range=data_range)
-        for t, p in zip(y_true, y_pred, strict=True)
-    ]))
+    ssim = float(
+        np.mean(
+            [
+                structural_similarity(
+                    np.nan_to_num(t), np.where(np.isnan(t), 0.0, p), data_range=data_range
+                )
+                for t, p in zip(y_true, y_pred, strict=True)
+            ]
+        )
+    )
     return mse, ssim
 
 
 def frame_windows(name, seed):
     if name == "moving_digits":
-        train = make_moving_digits(n_sequences=300, n_frames=11, frame_size=(16, 16),
-                                   random_state=seed)
-        test = make_moving_digits(n_sequences=100, n_frames=11, frame_size=(16, 16),
-                                  random_state=seed + 1)
+        train = make_moving_digits(
+            n_sequences=300, n_frames=11, frame_size=(16, 16), random_state=seed
+        )
+        test = make_moving_digits(
+            n_sequences=100, n_frames=11, frame_size=(16, 16), random_state=seed + 1
+        )
         X, y = make_windows(train, history=10, horizon=1, stride=11)
         X_test, y_test = make_windows(test, history=10, horizon=1, stride=11)
         return (X, y), (X_test, y_test), (16, 16), train
@@ -315,13 +373,19 @@ def run_frames(backbones, time_budget, seed):
         data_range = float(np.nanmax(y_test) - np.nanmin(y_test))
         last = X_test[:, -1, :, 0].reshape(-1, *grid_shape)
         mse, ssim = frame_scores(frames, last, data_range)
-        rows.append({"task": "frames", "dataset": name, "model": "last_frame", "mse": mse,
-                     "ssim": ssim})
+        rows.append(
+            {"task": "frames", "dataset": name, "model": "last_frame", "mse": mse, "ssim": ssim}
+        )
         print(_format(rows[-1]))
         for backbone in backbones:
             model = STForecaster(
-                backbone=FRAME_CONFIGS[backbone](), spatial=data, lr=1e-3, batch_size=16,
-                max_epochs=200, patience=10, random_state=seed,
+                backbone=FRAME_CONFIGS[backbone](),
+                spatial=data,
+                lr=1e-3,
+                batch_size=16,
+                max_epochs=200,
+                patience=10,
+                random_state=seed,
                 callbacks=[TimeBudget(time_budget)],
             )
             start = time.perf_counter()
@@ -329,9 +393,17 @@ def run_frames(backbones, time_budget, seed):
             fit_seconds = time.perf_counter() - start
             prediction = model.predict(X_test)[:, 0, :, 0].reshape(-1, *grid_shape)
             mse, ssim = frame_scores(frames, prediction, data_range)
-            rows.append({"task": "frames", "dataset": name, "model": backbone, "mse": mse,
-                         "ssim": ssim, "epochs": len(model.net_.history),
-                         "fit_seconds": fit_seconds})
+            rows.append(
+                {
+                    "task": "frames",
+                    "dataset": name,
+                    "model": backbone,
+                    "mse": mse,
+                    "ssim": ssim,
+                    "epochs": len(model.net_.history),
+                    "fit_seconds": fit_seconds,
+                }
+            )
             print(_format(rows[-1]))
     return rows
 
@@ -361,13 +433,23 @@ def run_gwnet_scale(seed, node_counts=(200, 1000, 2000), n_windows=640, epochs=2
         X = rng.normal(size=(n_windows, 12, n_nodes, 1)).astype(np.float32)
         y = rng.normal(size=(n_windows, 12, n_nodes, 1)).astype(np.float32)
         model = STForecaster(
-            backbone="gwnet", spatial=adjacency, max_epochs=epochs, batch_size=64,
-            validation_fraction=0.0, patience=None, random_state=seed,
+            backbone="gwnet",
+            spatial=adjacency,
+            max_epochs=epochs,
+            batch_size=64,
+            validation_fraction=0.0,
+            patience=None,
+            random_state=seed,
         ).fit(X, y)
         durations = model.net_.history[:, "dur"]
         rows.append(
-            {"task": "gwnet_scale", "n_nodes": n_nodes, "n_edges": int(adjacency.nnz),
-             "windows": n_windows, "seconds_per_epoch": float(np.median(durations))}
+            {
+                "task": "gwnet_scale",
+                "n_nodes": n_nodes,
+                "n_edges": int(adjacency.nnz),
+                "windows": n_windows,
+                "seconds_per_epoch": float(np.median(durations)),
+            }
         )
         print(_format(rows[-1]))
     base = rows[0]["seconds_per_epoch"]
@@ -377,47 +459,50 @@ def run_gwnet_scale(seed, node_counts=(200, 1000, 2000), n_windows=640, epochs=2
 
 
 def _format(row):
-    return "  ".join(
-        f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
-    )
+    return "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--only", nargs="+", default=list(TASKS), choices=TASKS,
+        "--only",
+        nargs="+",
+        default=list(TASKS),
+        choices=TASKS,
     )
     parser.add_argument(
         "--backbones", nargs="+", default=["gwnet", "tgcn", "stid", "st_transformer"]
     )
     parser.add_argument(
-        "--grid-backbones", nargs="+",
+        "--grid-backbones",
+        nargs="+",
         default=["gwnet", "convlstm", "simvp", "st_patch_transformer"],
     )
     parser.add_argument(
         "--frame-backbones", nargs="+", default=["convlstm", "simvp", "st_patch_transformer"]
     )
     parser.add_argument("--horizons", nargs="+", type=int, default=list(LOS_LOOP_HORIZONS))
-    parser.add_argument("--time-budget", type=float, default=240.0,
-                        help="seconds of training per Los-loop fit")
+    parser.add_argument(
+        "--time-budget", type=float, default=240.0, help="seconds of training per Los-loop fit"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    configure_cpu_allocator()
     runners = {
         "los_loop": lambda: run_los_loop(
             args.backbones, args.time_budget, args.seed, args.horizons
         ),
         "chickenpox": lambda: run_chickenpox(args.backbones, args.seed),
-        "nycbike1": lambda: run_nycbike1(
-            args.grid_backbones, args.time_budget, args.seed
-        ),
+        "nycbike1": lambda: run_nycbike1(args.grid_backbones, args.time_budget, args.seed),
         "frames": lambda: run_frames(args.frame_backbones, args.time_budget, args.seed),
         "gwnet_scale": lambda: run_gwnet_scale(args.seed),
     }
     new_rows = []
     for task in args.only:
         new_rows += runners[task]()
+
     def key(row):
         return tuple(row.get(k) for k in ("task", "dataset", "model", "horizon", "n_nodes"))
 

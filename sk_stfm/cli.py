@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import masked_mae, masked_mse
+from .utils import configure_cpu_allocator
 
 
 def _require_matplotlib():
@@ -46,6 +47,7 @@ def run_demo(args):
     import torch
 
     plt = _require_matplotlib()  # before training, not after four minutes of it
+    configure_cpu_allocator()  # a command owns its process
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
@@ -66,7 +68,12 @@ def _demo(args, plt):
     data = load_etth1()
     print(f"Loaded {data.name}: {data.n_steps} hourly steps x {data.n_channels} channels.")
     windows = split_windows(
-        data, 8640, 2880, 2880, history=args.history, horizon=args.horizon,
+        data,
+        8640,
+        2880,
+        2880,
+        history=args.history,
+        horizon=args.horizon,
         train_stride=args.train_stride,
     )
     print(
@@ -93,8 +100,10 @@ def _demo(args, plt):
 
     published = published_baselines("ETTh1").query("horizon == @args.horizon")
     print(f"\nETTh1, horizon {args.horizon}, test MSE / MAE (normalized, 7 channels):")
-    print(f"  {'sk_stfm PatchTST (this run)':34} {mse:6.3f} / {mae:6.3f}   fit {fit_seconds:.0f} s, "
-          f"{model.n_epochs_} epochs")
+    print(
+        f"  {'sk_stfm PatchTST (this run)':34} {mse:6.3f} / {mae:6.3f}   fit {fit_seconds:.0f} s, "
+        f"{model.n_epochs_} epochs"
+    )
     print(f"  {'repeat last value (this run)':34} {repeat_mse:6.3f} / {repeat_mae:6.3f}")
     for row in published.itertuples():
         if row.model != "Repeat":
@@ -130,7 +139,9 @@ def run_datasets(args):
 
     table = list_datasets()
     with pd.option_context("display.max_colwidth", 60, "display.width", 160):
-        print(table[["name", "kind", "shape", "sampling_interval", "license"]].to_string(index=False))
+        print(
+            table[["name", "kind", "shape", "sampling_interval", "license"]].to_string(index=False)
+        )
     return 0
 
 
@@ -143,18 +154,24 @@ def build_parser():
         The parser, with one sub-command per task.
     """
     parser = argparse.ArgumentParser(
-        prog="sk-stfm", description="sk_stfm: spatio-temporal foundation models, the scikit-learn way."
+        prog="sk-stfm",
+        description="sk_stfm: spatio-temporal foundation models, the scikit-learn way.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
         "demo", help="forecast ETTh1 with PatchTST and compare with published numbers"
     )
-    demo.add_argument("--budget", type=_positive_float, default=240.0, help="training time budget in seconds")
+    demo.add_argument(
+        "--budget", type=_positive_float, default=240.0, help="training time budget in seconds"
+    )
     demo.add_argument("--horizon", type=_positive_int, default=96, help="forecast horizon (steps)")
     demo.add_argument("--history", type=_positive_int, default=336, help="look-back window (steps)")
     demo.add_argument(
-        "--train-stride", type=_positive_int, default=1, help="use every k-th training window (faster)"
+        "--train-stride",
+        type=_positive_int,
+        default=1,
+        help="use every k-th training window (faster)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     demo.add_argument("--threads", type=_positive_int, default=2, help="torch CPU threads")

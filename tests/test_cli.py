@@ -22,9 +22,7 @@ def test_help_lists_commands(capsys):
 
 def test_demo_runs_and_saves_a_plot(tmp_path, capsys):
     plot = tmp_path / "forecast.png"
-    status = main(
-        ["demo", "--budget", "1", "--train-stride", "97", "--output", str(plot)]
-    )
+    status = main(["demo", "--budget", "1", "--train-stride", "97", "--output", str(plot)])
     assert status == 0
     out = capsys.readouterr().out
     assert "repeat last value" in out and "DLinear (published)" in out

@@ -46,9 +46,7 @@ def test_discovery_finds_the_public_api():
     } <= names
 
 
-@parametrize_with_checks(
-    list(_instances(ESTIMATORS)), expected_failed_checks=_expected_failures
-)
+@parametrize_with_checks(list(_instances(ESTIMATORS)), expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

@@ -420,9 +420,9 @@ def test_a_time_budget_still_ends_on_the_best_weights(seasonal):
     from sk_stfm.estimators import TimeBudget
 
     X_train, y_train, X_test, y_test = seasonal
-    model = _forecaster(
-        max_epochs=50, patience=50, callbacks=[TimeBudget(max_seconds=0.0)]
-    ).fit(X_train, y_train, validation_data=(X_test, y_test))
+    model = _forecaster(max_epochs=50, patience=50, callbacks=[TimeBudget(max_seconds=0.0)]).fit(
+        X_train, y_train, validation_data=(X_test, y_test)
+    )
     history = model.net_.history
     assert len(history) == 1 and history[-1, "valid_loss_best"]
     recomputed = _mse(model.predict(X_test), y_test)
@@ -806,3 +806,17 @@ def test_grid_search_over_dlinear_and_patchtst(seasonal):
     ).fit(X_train, y_train)
     assert len(search.cv_results_["params"]) == 2
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_float32_inference_agrees_with_float64_and_bad_dtypes_are_named(seasonal):
+    X_train, y_train, X_test, _ = seasonal
+    model = STForecaster(backbone="dlinear", max_epochs=2, random_state=0).fit(X_train, y_train)
+    exact = model.predict(X_test)
+    fast = model.set_params(inference_dtype="float32").predict(X_test)
+    assert fast.dtype == np.float64 and fast.shape == exact.shape
+    np.testing.assert_allclose(fast, exact, rtol=1e-4, atol=1e-5)
+    assert not np.array_equal(fast, exact)  # it did run in float32
+    with pytest.raises(ValueError, match="inference_dtype"):
+        model.set_params(inference_dtype="float16").predict(X_test)
+    with pytest.raises(ValueError, match="inference_dtype"):
+        STForecaster(inference_dtype="half").fit(X_train, y_train)

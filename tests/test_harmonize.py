@@ -22,7 +22,9 @@ from sk_stfm.harmonize import (
 
 def test_scaler_statistics_ignore_nan_per_node_and_channel():
     rng = np.random.default_rng(0)
-    X = rng.normal(loc=[[5.0, -2.0], [0.0, 10.0]], scale=[[1.0, 2.0], [3.0, 0.5]], size=(40, 8, 2, 2))
+    X = rng.normal(
+        loc=[[5.0, -2.0], [0.0, 10.0]], scale=[[1.0, 2.0], [3.0, 0.5]], size=(40, 8, 2, 2)
+    )
     X_nan = X.copy()
     X_nan[::3, ::2, 0, 1] = np.nan
     scaler = STStandardScaler().fit(X_nan)
@@ -106,7 +108,9 @@ def test_fourier_features_find_the_planted_frequencies():
 def test_laplacian_eigenvectors_are_orthonormal_dense_and_sparse():
     rng = np.random.default_rng(0)
     upper = np.triu(rng.random((30, 30)) < 0.2, 1)
-    adjacency = (upper | upper.T).astype(float) + np.roll(np.eye(30), 1, 1) + np.roll(np.eye(30), -1, 1)
+    adjacency = (
+        (upper | upper.T).astype(float) + np.roll(np.eye(30), 1, 1) + np.roll(np.eye(30), -1, 1)
+    )
     values, vectors = laplacian_eigenvectors(adjacency, 5)
     np.testing.assert_allclose(vectors.T @ vectors, np.eye(5), atol=1e-10)
     assert np.all(np.diff(values) >= -1e-12) and values[0] > 1e-9

@@ -76,8 +76,11 @@ def test_reconstruction_loss_counts_hidden_observed_entries_only():
 def test_masked_pretraining_learns_to_reconstruct(windows):
     X, y, _, _ = windows
     model = STForecaster(
-        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=6),
-        max_epochs=1, lr=3e-3, random_state=0,
+        backbone=TINY_PATCHTST,
+        objective=Masked(patch_len=8, pretrain_epochs=6),
+        max_epochs=1,
+        lr=3e-3,
+        random_state=0,
     ).fit(X, y)
     losses = model.pretrain_history_[:, "valid_loss"]
     assert len(losses) >= 3
@@ -87,8 +90,11 @@ def test_masked_pretraining_learns_to_reconstruct(windows):
 def test_masked_forecaster_beats_repeating_the_last_value(windows):
     X, y, X_test, y_test = windows
     model = STForecaster(
-        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=3), max_epochs=4,
-        lr=3e-3, random_state=0,
+        backbone=TINY_PATCHTST,
+        objective=Masked(patch_len=8, pretrain_epochs=3),
+        max_epochs=4,
+        lr=3e-3,
+        random_state=0,
     ).fit(X, y)
     naive = np.mean((np.repeat(X_test[:, -1:], y.shape[1], axis=1) - y_test) ** 2)
     assert np.mean((model.predict(X_test) - y_test) ** 2) < 0.5 * naive
@@ -110,7 +116,9 @@ def test_head_finetuning_leaves_the_encoder_as_pretrained(windows, finetune):
         model = STForecaster(
             backbone=TINY_PATCHTST,
             objective=Masked(patch_len=8, pretrain_epochs=2, finetune=finetune),
-            max_epochs=epochs, patience=None, random_state=0,
+            max_epochs=epochs,
+            patience=None,
+            random_state=0,
         ).fit(X, y)
         states.append((_encoder_state(model), model.net_.module_.head.linear.weight.clone()))
     (encoder_1, head_1), (encoder_3, head_3) = states
@@ -124,8 +132,10 @@ def test_head_finetuning_leaves_the_encoder_as_pretrained(windows, finetune):
 def test_masked_model_round_trips_through_pickle_and_save(windows, tmp_path):
     X, y, X_test, _ = windows
     model = STForecaster(
-        backbone=TINY_PATCHTST, objective=Masked(patch_len=8, pretrain_epochs=1, finetune="frozen"),
-        max_epochs=1, random_state=0,
+        backbone=TINY_PATCHTST,
+        objective=Masked(patch_len=8, pretrain_epochs=1, finetune="frozen"),
+        max_epochs=1,
+        random_state=0,
     ).fit(X, y)
     expected = model.predict(X_test)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X_test), expected)
@@ -200,7 +210,10 @@ def test_contrastive_pretraining_lowers_its_loss(windows):
     model = STForecaster(
         backbone=TINY_PATCHTST,
         objective=Contrastive(augmentations=("jitter", "crop"), pretrain_epochs=6),
-        max_epochs=1, lr=3e-3, batch_size=64, random_state=0,
+        max_epochs=1,
+        lr=3e-3,
+        batch_size=64,
+        random_state=0,
     ).fit(X, y)
     losses = model.pretrain_history_[:, "train_loss"]
     chance = np.log(64)  # InfoNCE of embeddings that cannot tell windows apart

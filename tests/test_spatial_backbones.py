@@ -49,16 +49,34 @@ def tiny(name, **extra):
     """Small instances of each backbone for windows (B, 12, n_nodes, 2)."""
     builders = {
         "gwnet": lambda: GraphWaveNet(
-            12, extra.get("n", 6), 2, 3, 1, adjacency=extra.get("adjacency"),
-            residual_channels=8, dilation_channels=8, skip_channels=8, end_channels=8,
+            12,
+            extra.get("n", 6),
+            2,
+            3,
+            1,
+            adjacency=extra.get("adjacency"),
+            residual_channels=8,
+            dilation_channels=8,
+            skip_channels=8,
+            end_channels=8,
             dropout=0.0,
         ),
-        "tgcn": lambda: TGCN(12, extra.get("n", 6), 2, 3, 1,
-                             adjacency=extra.get("adjacency"), hidden_size=8),
+        "tgcn": lambda: TGCN(
+            12, extra.get("n", 6), 2, 3, 1, adjacency=extra.get("adjacency"), hidden_size=8
+        ),
         "stid": lambda: STID(12, extra.get("n", 6), 2, 3, 1, embed_dim=8, node_dim=4),
         "st_transformer": lambda: STTransformer(
-            12, extra.get("n", 6), 2, 3, 1, adjacency=extra.get("adjacency"),
-            laplacian_dim=2, d_model=8, n_heads=2, d_ff=16, dropout=0.0,
+            12,
+            extra.get("n", 6),
+            2,
+            3,
+            1,
+            adjacency=extra.get("adjacency"),
+            laplacian_dim=2,
+            d_model=8,
+            n_heads=2,
+            d_ff=16,
+            dropout=0.0,
         ),
     }
     return builders[name]()
@@ -99,9 +117,7 @@ def test_sparse_operator_matches_dense_product_and_gradients():
     expected = torch.einsum("ij,jbc->ibc", torch.tensor(matrix.toarray()).float(), x)
     torch.testing.assert_close(out, expected)
     out.sum().backward()
-    torch.testing.assert_close(
-        x.grad[:, 0, 0], torch.tensor(matrix.toarray().sum(axis=0)).float()
-    )
+    torch.testing.assert_close(x.grad[:, 0, 0], torch.tensor(matrix.toarray().sum(axis=0)).float())
     assert operator.n_edges == matrix.nnz
     assert operator.double()(x.double().detach()).dtype == torch.float64
     with pytest.raises(ValueError, match="7 nodes"):
@@ -162,8 +178,19 @@ def test_gwnet_graph_convolution_reaches_neighbours_only():
     torch.manual_seed(0)
     # One layer, diffusion order 1, no learned adjacency: one hop on a path.
     model = GraphWaveNet(
-        12, 6, 2, 3, 1, adjacency=path_graph(6), adaptive=False, n_blocks=1, n_layers=1,
-        diffusion_order=1, residual_channels=4, dilation_channels=4, skip_channels=4,
+        12,
+        6,
+        2,
+        3,
+        1,
+        adjacency=path_graph(6),
+        adaptive=False,
+        n_blocks=1,
+        n_layers=1,
+        diffusion_order=1,
+        residual_channels=4,
+        dilation_channels=4,
+        skip_channels=4,
         end_channels=4,
     )
     # The skip path reads the gated convolution before the graph convolution,
@@ -171,8 +198,19 @@ def test_gwnet_graph_convolution_reaches_neighbours_only():
     # output through the node itself only.
     assert _influence(model, 0).tolist() == [True, False, False, False, False, False]
     deeper = GraphWaveNet(
-        12, 6, 2, 3, 1, adjacency=path_graph(6), adaptive=False, n_blocks=1, n_layers=2,
-        diffusion_order=1, residual_channels=8, dilation_channels=8, skip_channels=16,
+        12,
+        6,
+        2,
+        3,
+        1,
+        adjacency=path_graph(6),
+        adaptive=False,
+        n_blocks=1,
+        n_layers=2,
+        diffusion_order=1,
+        residual_channels=8,
+        dilation_channels=8,
+        skip_channels=16,
         end_channels=32,
     )
     assert _influence(deeper, 0).tolist() == [True, True, False, False, False, False]
@@ -181,13 +219,48 @@ def test_gwnet_graph_convolution_reaches_neighbours_only():
 def test_gwnet_without_adjacency_learns_one_and_mixes_all_nodes():
     torch.manual_seed(0)
     model = GraphWaveNet(
-        12, 6, 2, 3, 1, adjacency=None, residual_channels=4, dilation_channels=4,
-        skip_channels=4, end_channels=4, n_blocks=1,
+        12,
+        6,
+        2,
+        3,
+        1,
+        adjacency=None,
+        residual_channels=4,
+        dilation_channels=4,
+        skip_channels=4,
+        end_channels=4,
+        n_blocks=1,
     )
     assert len(model.supports) == 0
     assert _influence(model, 0).all()
     with pytest.raises(ValueError, match="adaptive=True"):
         GraphWaveNet(12, 6, 2, 3, adjacency=None, adaptive=False)
+
+
+def test_gwnet_diffusion_by_horner_equals_the_mix_of_concatenated_powers():
+    torch.manual_seed(0)
+    model = GraphWaveNet(
+        8,
+        6,
+        2,
+        2,
+        adjacency=path_graph(6),
+        diffusion_order=3,
+        residual_channels=4,
+        dilation_channels=5,
+        n_blocks=1,
+        n_layers=1,
+    )
+    layer, operators = model.layers[0], model._operators()
+    h = torch.randn(6, 3, 7, 5)
+    terms = [h]
+    for operator in operators:
+        current = h
+        for _ in range(3):
+            current = operator(current)
+            terms.append(current)
+    expected = layer.mix(torch.cat(terms, dim=-1))
+    torch.testing.assert_close(layer._diffuse(h, operators), expected, atol=1e-5, rtol=1e-5)
 
 
 def test_gwnet_pads_short_windows_and_flattens_long_ones():
@@ -228,7 +301,15 @@ def test_cycle_index_round_trips_calendar_features():
 
 def test_stid_embeds_time_of_day_from_the_last_step():
     model = STID(
-        4, 2, 3, 1, 1, time_of_day_channels=(1, 2), steps_per_day=24, embed_dim=4, node_dim=0,
+        4,
+        2,
+        3,
+        1,
+        1,
+        time_of_day_channels=(1, 2),
+        steps_per_day=24,
+        embed_dim=4,
+        node_dim=0,
     ).eval()
     assert model.value_channels == (0,)
     x = torch.zeros(2, 4, 2, 3)
@@ -271,8 +352,12 @@ def test_registry_tags_of_spatial_backbones():
 # ------------------------------------------------------------------ estimators
 CONFIGS = {
     "gwnet": GraphWaveNetConfig(
-        residual_channels=16, dilation_channels=16, skip_channels=32, end_channels=32,
-        n_blocks=2, dropout=0.0,
+        residual_channels=16,
+        dilation_channels=16,
+        skip_channels=32,
+        end_channels=32,
+        n_blocks=2,
+        dropout=0.0,
     ),
     "tgcn": TGCNConfig(hidden_size=16),
     "stid": STIDConfig(embed_dim=16, node_dim=8, dropout=0.0),
@@ -293,7 +378,11 @@ def graph_windows():
 def test_forecasters_beat_last_value_on_a_diffusing_graph_signal(name, graph_windows):
     data, X, y, X_test, y_test = graph_windows
     model = STForecaster(
-        backbone=CONFIGS[name], spatial=data, max_epochs=30, lr=3e-3, batch_size=32,
+        backbone=CONFIGS[name],
+        spatial=data,
+        max_epochs=30,
+        lr=3e-3,
+        batch_size=32,
         random_state=0,
     ).fit(X, y)
     mse = masked_mse(y_test, model.predict(X_test))
@@ -380,7 +469,11 @@ def test_grid_forecasters_learn_a_moving_blob(name):
     X, y = moving_blob(300)
     X_test, y_test = moving_blob(60, seed=1)
     model = STForecaster(
-        backbone=GRID_CONFIGS[name], spatial=(6, 5), max_epochs=40, lr=1e-2, batch_size=32,
+        backbone=GRID_CONFIGS[name],
+        spatial=(6, 5),
+        max_epochs=40,
+        lr=1e-2,
+        batch_size=32,
         random_state=0,
     ).fit(X, y)
     mse = masked_mse(y_test, model.predict(X_test))
@@ -412,15 +505,15 @@ def test_same_st_patch_transformer_weights_run_on_a_grid_and_a_graph(graph_windo
     """Fit on a grid data set, run the fitted weights on a graph data set."""
     X_grid, y_grid = moving_blob(200, steps=12)
     config = STPatchTransformerConfig(patch_len=4, d_model=16, n_heads=2, n_layers=1, d_ff=32)
-    on_grid = STForecaster(
-        backbone=config, spatial=(6, 5), max_epochs=5, random_state=0
-    ).fit(X_grid, y_grid[:, :1])
+    on_grid = STForecaster(backbone=config, spatial=(6, 5), max_epochs=5, random_state=0).fit(
+        X_grid, y_grid[:, :1]
+    )
     data, X_graph, y_graph, X_test, y_test = graph_windows
     # The graph task has horizon 3: reuse the grid-trained encoder weights
     # (everything but the head) in a graph model, fine-tune only the head.
-    on_graph = STForecaster(
-        backbone=config, spatial=data, max_epochs=1, random_state=0
-    ).fit(X_graph, y_graph)
+    on_graph = STForecaster(backbone=config, spatial=data, max_epochs=1, random_state=0).fit(
+        X_graph, y_graph
+    )
     encoder = {
         k: v for k, v in on_grid.net_.module_.state_dict().items() if not k.startswith("head.")
     }

@@ -352,9 +352,7 @@ def test_detector_predict_decision_function_and_offset(detector, sine):
 
 def test_detector_patch_lens_set_the_scales(sine):
     X_train, X_test = sine
-    detector = STAnomalyDetector(
-        **_tiny(patch_lens=(1, 4, 8), max_epochs=2)
-    ).fit(X_train)
+    detector = STAnomalyDetector(**_tiny(patch_lens=(1, 4, 8), max_epochs=2)).fit(X_train)
     assert detector.error_scale_.shape == (3, 1, 1)
     assert np.isfinite(detector.score_samples(X_test)).all()
 

@@ -85,9 +85,7 @@ class ConvLSTM(BaseBackbone):
         self.grid_shape = resolve_grid_shape(grid_shape, self.n_nodes, "ConvLSTM")
         if isinstance(hidden_channels, int):
             hidden_channels = (hidden_channels,)
-        self.hidden_channels = tuple(
-            _check_int(h, "hidden_channels[i]") for h in hidden_channels
-        )
+        self.hidden_channels = tuple(_check_int(h, "hidden_channels[i]") for h in hidden_channels)
         kernel_size = _check_int(kernel_size, "kernel_size")
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd; got {kernel_size}.")
@@ -105,9 +103,7 @@ class ConvLSTM(BaseBackbone):
         x, statistics = self._normalize(x)
         frames = to_frames(x, self.grid_shape)  # (B, T, C, H, W)
         batch = x.shape[0]
-        states = [
-            (frames.new_zeros(batch, h, *self.grid_shape),) * 2 for h in self.hidden_channels
-        ]
+        states = [(frames.new_zeros(batch, h, *self.grid_shape),) * 2 for h in self.hidden_channels]
         for step in range(self.n_steps):
             inputs = frames[:, step]
             for layer, cell in enumerate(self.cells):

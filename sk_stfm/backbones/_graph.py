@@ -60,8 +60,7 @@ def normalized_adjacency(adjacency, normalization="symmetric", self_loops=True):
     """
     if normalization not in ("symmetric", "forward", "backward"):
         raise ValueError(
-            "normalization must be 'symmetric', 'forward' or 'backward'; "
-            f"got {normalization!r}."
+            f"normalization must be 'symmetric', 'forward' or 'backward'; got {normalization!r}."
         )
     matrix = sp.csr_array(check_adjacency(adjacency), dtype=np.float64)
     if normalization == "symmetric":

@@ -174,7 +174,8 @@ class GraphWaveNet(BaseBackbone):
                 self.skip_channels,
                 kernel_size,
                 dilation,
-                n_supports * diffusion_order,
+                n_supports,
+                diffusion_order,
                 dropout,
             )
             for dilation in dilations
@@ -182,18 +183,12 @@ class GraphWaveNet(BaseBackbone):
         self.diffusion_order = diffusion_order
         self.reset_head(self.horizon, self.n_targets)
 
-    def _propagate(self, h):
-        """Diffusion terms ``[P^k h for every support P, k = 1..K]`` of node-major ``h``."""
-        terms = []
+    def _operators(self):
+        """The supports, fixed and learned, in the order of the mix weights."""
         operators = list(self.supports)
         if self.adaptive_adjacency is not None:
             operators.append(self.adaptive_adjacency)
-        for operator in operators:
-            current = h
-            for _ in range(self.diffusion_order):
-                current = operator(current)
-                terms.append(current)
-        return terms
+        return operators
 
     def _encode(self, x):
         x, statistics = self._normalize(x)
@@ -205,8 +200,9 @@ class GraphWaveNet(BaseBackbone):
             h = nn.functional.pad(h, (0, 0, self.receptive_field - self.n_steps, 0))
         h = self.start(h)
         skip = None
+        operators = self._operators()
         for layer in self.layers:
-            h, skip = layer(h, skip, self._propagate, self.n_out_steps)
+            h, skip = layer(h, skip, operators, self.n_out_steps)
         # (N, B, T_out, S) -> (B, N, T_out * S)
         z = skip.transpose(0, 1).reshape(x.shape[0], self.n_nodes, -1)
         return z, statistics
@@ -226,13 +222,31 @@ class _GatedGraphLayer(nn.Module):
     A dilated convolution of width ``k`` is one linear map of the ``k``
     dilated steps concatenated on the channel axis: on a CPU, matrix products
     on the last axis are much faster than convolutions over many short rows.
+
+    The diffusion convolution ``W_0 h + sum_{s,k} W_{s,k} P_s^k h`` is
+    evaluated by Horner's rule, ``P_s (W_{s,1} h + P_s (W_{s,2} h + ...))``:
+    channel maps and node propagation commute, so the sum never
+    concatenates the ``1 + n_supports * diffusion_order`` terms into one
+    wide tensor, whose size (and gradient) dominated the cost on large
+    graphs. The weights are those of one linear map of the concatenation,
+    as in the paper.
     """
 
     def __init__(
-        self, residual, dilation_channels, skip, kernel_size, dilation, n_terms, dropout
+        self,
+        residual,
+        dilation_channels,
+        skip,
+        kernel_size,
+        dilation,
+        n_supports,
+        diffusion_order,
+        dropout,
     ):
         super().__init__()
         self.kernel_size, self.dilation = kernel_size, dilation
+        self.diffusion_order = diffusion_order
+        n_terms = n_supports * diffusion_order
         # Filter and gate in one product.
         self.temporal = nn.Linear(residual * kernel_size, 2 * dilation_channels)
         self.skip = nn.Linear(dilation_channels, skip)
@@ -240,12 +254,25 @@ class _GatedGraphLayer(nn.Module):
         self.dropout = ByteDropout(dropout)
         self.norm = nn.BatchNorm1d(residual)
 
-    def forward(self, h, skip, propagate, n_out_steps):
+    def _diffuse(self, h, operators):
+        """``mix(cat([h, P_s^k h for every support s, k = 1..K]))`` by Horner's rule."""
+        width = h.shape[-1]
+        blocks = self.mix.weight.split(width, dim=1)
+        out = nn.functional.linear(h, blocks[0], self.mix.bias)
+        order = self.diffusion_order
+        for index, operator in enumerate(operators):
+            weights = blocks[1 + index * order : 1 + (index + 1) * order]
+            acc = nn.functional.linear(h, weights[-1])
+            for weight in reversed(weights[:-1]):
+                acc = nn.functional.linear(h, weight) + operator(acc)
+            out = out + operator(acc)
+        return out
+
+    def forward(self, h, skip, operators, n_out_steps):
         residual = h
         steps = h.shape[2] - (self.kernel_size - 1) * self.dilation
         taps = [
-            h[:, :, k * self.dilation : k * self.dilation + steps]
-            for k in range(self.kernel_size)
+            h[:, :, k * self.dilation : k * self.dilation + steps] for k in range(self.kernel_size)
         ]
         filter_, gate = self.temporal(torch.cat(taps, dim=-1)).chunk(2, dim=-1)
         h = filter_.tanh() * gate.sigmoid()
@@ -253,6 +280,6 @@ class _GatedGraphLayer(nn.Module):
         # only those are computed (the same sum, a fraction of the work).
         s = self.skip(h[:, :, -n_out_steps:])
         skip = s if skip is None else s + skip
-        h = self.mix(torch.cat([h, *propagate(h)], dim=-1))
+        h = self._diffuse(h, operators)
         h = self.dropout(h) + residual[:, :, -steps:]
         return self.norm(h.reshape(-1, h.shape[-1])).reshape(h.shape), skip

@@ -183,8 +183,16 @@ class TransformerEncoderLayer(nn.Module):
     """
 
     def __init__(
-        self, d_model, n_heads, d_ff, dropout=0.1, attn_dropout=0.0, activation="gelu",
-        norm_first=False, norm="layer", fused_attention=False,
+        self,
+        d_model,
+        n_heads,
+        d_ff,
+        dropout=0.1,
+        attn_dropout=0.0,
+        activation="gelu",
+        norm_first=False,
+        norm="layer",
+        fused_attention=False,
     ):
         super().__init__()
         self.fused_attention = fused_attention

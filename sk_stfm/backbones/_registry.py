@@ -229,7 +229,13 @@ def list_backbones(data_kind=None, task=None, dependency=None, *, as_frame=False
     import pandas as pd
 
     columns = [
-        "name", "data_kinds", "dependencies", "tasks", "requires", "capabilities", "description"
+        "name",
+        "data_kinds",
+        "dependencies",
+        "tasks",
+        "requires",
+        "capabilities",
+        "description",
     ]
     rows = [
         (
@@ -362,9 +368,7 @@ register_backbone(
 )
 # Grid models read a flattened grid back as an image; without a grid shape
 # the nodes form one column, so a plain series still fits.
-_GRID_TAGS = dataclasses.replace(
-    _SPATIO_TEMPORAL_TAGS, data_kinds=("series", "grid", "video")
-)
+_GRID_TAGS = dataclasses.replace(_SPATIO_TEMPORAL_TAGS, data_kinds=("series", "grid", "video"))
 register_backbone(
     "convlstm",
     ConvLSTM,

@@ -15,8 +15,12 @@ def _conv_block(in_channels, out_channels, stride=1, groups=1, kernel_size=3):
     # statistics fail on a single window.
     return nn.Sequential(
         nn.Conv2d(
-            in_channels, out_channels, kernel_size, stride=stride,
-            padding=kernel_size // 2, groups=groups,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=kernel_size // 2,
+            groups=groups,
         ),
         nn.SiLU(),
     )

@@ -154,7 +154,9 @@ class STPatchTransformer(BaseBackbone):
             node_graph = grid_adjacency(grid_shape)
         else:
             self.labels = spatial_partition(
-                self.n_nodes, adjacency=adjacency, patch_size=patch_size,
+                self.n_nodes,
+                adjacency=adjacency,
+                patch_size=patch_size,
                 random_state=random_state,
             )
             node_graph = sp.csr_array(adjacency)

@@ -113,14 +113,16 @@ class STTransformer(BaseBackbone):
         self.laplacian_projection = None
         if adjacency is not None and laplacian_dim:
             _, vectors = laplacian_eigenvectors(adjacency, laplacian_dim)
-            self.register_buffer(
-                "laplacian", torch.from_numpy(vectors).float(), persistent=False
-            )
+            self.register_buffer("laplacian", torch.from_numpy(vectors).float(), persistent=False)
             self.laplacian_projection = nn.Linear(laplacian_dim, self.d_model)
 
         def block(fused):
             return TransformerEncoderLayer(
-                self.d_model, n_heads, d_ff, dropout=dropout, norm_first=True,
+                self.d_model,
+                n_heads,
+                d_ff,
+                dropout=dropout,
+                norm_first=True,
                 fused_attention=fused,
             )
 

@@ -164,9 +164,7 @@ class STID(BaseBackbone):
         self.value_channels = tuple(c for c in range(self.n_channels) if c not in calendar)
         if not self.value_channels:
             raise ValueError("STID needs at least one value channel besides the calendar ones.")
-        self.register_buffer(
-            "_value_index", torch.tensor(self.value_channels), persistent=False
-        )
+        self.register_buffer("_value_index", torch.tensor(self.value_channels), persistent=False)
         self.revin = RevIN(self.n_channels) if revin else None
         self.value_embedding = nn.Linear(self.n_steps * len(self.value_channels), embed_dim)
         self.node_embedding = (

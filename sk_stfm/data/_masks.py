@@ -116,8 +116,6 @@ def fill_along_time(windows, strategy, fallback):
         gap = np.maximum(nxt - prev, 1)
         weight = ((steps - prev) / gap).astype(windows.dtype)
         inside = prev_value + weight * (next_value - prev_value)
-        filled = np.where(
-            has_prev & has_next, inside, np.where(has_prev, prev_value, next_value)
-        )
+        filled = np.where(has_prev & has_next, inside, np.where(has_prev, prev_value, next_value))
     filled = np.where(mask, windows, filled)
     return np.where(np.isnan(filled), fallback, filled)

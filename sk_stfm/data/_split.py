@@ -34,9 +34,7 @@ def _split_sizes(n_steps, train, val, test):
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"{name} must be a fraction in [0, 1]; got {p}.")
         if train + val + test > 1.0 + 1e-9:
-            raise ValueError(
-                f"train + val + test must not exceed 1; got {train + val + test}."
-            )
+            raise ValueError(f"train + val + test must not exceed 1; got {train + val + test}.")
         n_train = int(np.floor(train * n_steps))
         n_val = int(np.floor(val * n_steps))
         n_test = int(np.floor(test * n_steps))
@@ -49,8 +47,7 @@ def _split_sizes(n_steps, train, val, test):
             raise ValueError(f"{name} must be a non-negative number of rows; got {p}.")
     if train + val + test > n_steps:
         raise ValueError(
-            f"train + val + test = {train + val + test} rows exceeds the "
-            f"{n_steps} steps of data."
+            f"train + val + test = {train + val + test} rows exceeds the {n_steps} steps of data."
         )
     return int(train), int(val), int(test)
 

@@ -135,8 +135,7 @@ class STData:
             self.timestamps = pd.DatetimeIndex(self.timestamps)
             if len(self.timestamps) != n_steps:
                 raise ValueError(
-                    f"timestamps must have length n_steps={n_steps}; "
-                    f"got {len(self.timestamps)}."
+                    f"timestamps must have length n_steps={n_steps}; got {len(self.timestamps)}."
                 )
         if self.adjacency is not None:
             self.adjacency = check_adjacency(self.adjacency, n_nodes)
@@ -148,8 +147,7 @@ class STData:
             self.coords = np.asarray(self.coords, dtype=float)
             if self.coords.ndim != 2 or self.coords.shape[0] != n_nodes:
                 raise ValueError(
-                    f"coords must have shape (n_nodes={n_nodes}, n_dims); "
-                    f"got {self.coords.shape}."
+                    f"coords must have shape (n_nodes={n_nodes}, n_dims); got {self.coords.shape}."
                 )
         if self.grid_shape is not None:
             self.grid_shape = tuple(int(s) for s in self.grid_shape)
@@ -166,9 +164,7 @@ class STData:
             if names is not None:
                 names = [str(n) for n in names]
                 if len(names) != size:
-                    raise ValueError(
-                        f"{attr} must have {what}={size} entries; got {len(names)}."
-                    )
+                    raise ValueError(f"{attr} must have {what}={size} entries; got {len(names)}.")
                 setattr(self, attr, names)
 
     @property
@@ -259,9 +255,7 @@ class STData:
                     [self._node_labels(), self._channel_labels()],
                     names=["node", "channel"],
                 )
-            return pd.DataFrame(
-                self.values.reshape(self.n_steps, -1), index=index, columns=columns
-            )
+            return pd.DataFrame(self.values.reshape(self.n_steps, -1), index=index, columns=columns)
         if layout == "long":
             time, node, channel = np.meshgrid(
                 np.arange(self.n_steps),
@@ -334,9 +328,13 @@ class STData:
             if value not in frame:
                 raise ValueError(f"frame has no value column {value!r}.")
             keys = [k for k in (node, channel) if k in frame]
-            wide = frame.pivot_table(
-                index=time, columns=keys or None, values=value, aggfunc="first", dropna=False
-            ) if keys else frame.set_index(time)[[value]]
+            wide = (
+                frame.pivot_table(
+                    index=time, columns=keys or None, values=value, aggfunc="first", dropna=False
+                )
+                if keys
+                else frame.set_index(time)[[value]]
+            )
             wide = wide.sort_index()
             nodes = list(dict.fromkeys(frame[node])) if node in frame else ["0"]
             channels = list(dict.fromkeys(frame[channel])) if channel in frame else [value]

@@ -88,9 +88,7 @@ def check_series(values, name="values"):
     """
     array = np.asarray(values)
     if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must hold numbers (int or float); got dtype {array.dtype}."
-        )
+        raise TypeError(f"{name} must hold numbers (int or float); got dtype {array.dtype}.")
     if array.ndim == 1:
         return array[:, None, None]
     if array.ndim == 2:
@@ -159,9 +157,7 @@ def check_window_shape(window_shape, n_features, name="window_shape"):
     if window_shape is None:
         return (int(n_features), 1, 1)
     shape = tuple(window_shape)
-    if len(shape) != 3 or not all(
-        isinstance(s, numbers.Integral) and s > 0 for s in shape
-    ):
+    if len(shape) != 3 or not all(isinstance(s, numbers.Integral) and s > 0 for s in shape):
         raise ValueError(
             f"{name} must be a tuple of three positive ints "
             f"(n_steps, n_nodes, n_channels); got {window_shape!r}."
@@ -292,15 +288,12 @@ def check_adjacency(adjacency, n_nodes=None, name="adjacency"):
     else:
         matrix = np.asarray(adjacency)
         if matrix.dtype.kind not in "biuf":
-            raise TypeError(
-                f"{name} must hold numeric edge weights; got dtype {matrix.dtype}."
-            )
+            raise TypeError(f"{name} must hold numeric edge weights; got dtype {matrix.dtype}.")
         matrix = matrix.astype(np.float64, copy=False)
         entries = matrix
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(
-            f"{name} must be a square matrix of shape (n_nodes, n_nodes); "
-            f"got shape {matrix.shape}."
+            f"{name} must be a square matrix of shape (n_nodes, n_nodes); got shape {matrix.shape}."
         )
     if n_nodes is not None and matrix.shape[0] != n_nodes:
         raise ValueError(

@@ -1,6 +1,5 @@
 """Sliding windows over a long spatio-temporal array, as zero-copy views."""
 
-
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._stdata import STData

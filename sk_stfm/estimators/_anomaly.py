@@ -158,6 +158,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         callbacks=None,
         checkpoint_dir=None,
         resume=False,
+        inference_dtype="float64",
     ):
         self.backbone = backbone
         self.objective = objective
@@ -179,6 +180,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
+        self.inference_dtype = inference_dtype
 
     def _fill_missing(self, windows):
         # Missing entries stay NaN: they are hidden, never scored.

@@ -104,8 +104,7 @@ class BackboneConfig(BaseEstimator):
         """
         spec = get_backbone(self.backbone_name)
         context = {
-            name: spatial_input(spatial, name)
-            for name in getattr(spec.cls, "spatial_context", ())
+            name: spatial_input(spatial, name) for name in getattr(spec.cls, "spatial_context", ())
         }
         try:
             return spec.cls(
@@ -507,7 +506,13 @@ class STTransformerConfig(BackboneConfig):
     backbone_name = "st_transformer"
 
     def __init__(
-        self, laplacian_dim=8, d_model=32, n_heads=4, n_layers=2, d_ff=64, dropout=0.1,
+        self,
+        laplacian_dim=8,
+        d_model=32,
+        n_heads=4,
+        n_layers=2,
+        d_ff=64,
+        dropout=0.1,
         revin=False,
     ):
         self.laplacian_dim = laplacian_dim
@@ -576,7 +581,11 @@ class SimVPConfig(BackboneConfig):
     backbone_name = "simvp"
 
     def __init__(
-        self, hidden_channels=16, translator_channels=64, n_translator_blocks=2, kernel_size=5,
+        self,
+        hidden_channels=16,
+        translator_channels=64,
+        n_translator_blocks=2,
+        kernel_size=5,
         revin=False,
     ):
         self.hidden_channels = hidden_channels

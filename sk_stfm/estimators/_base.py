@@ -88,6 +88,7 @@ def check_n_samples(n_samples):
 
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_INFERENCE_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 @fill_shared_docs
@@ -143,6 +144,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         "callbacks": [list, None],
         "checkpoint_dir": [str, os.PathLike, None],
         "resume": ["boolean"],
+        "inference_dtype": [StrOptions({"float64", "float32"})],
     }
 
     def __init__(
@@ -165,6 +167,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         callbacks=None,
         checkpoint_dir=None,
         resume=False,
+        inference_dtype="float64",
     ):
         self.backbone = backbone
         self.objective = objective
@@ -184,6 +187,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
+        self.inference_dtype = inference_dtype
 
     # --------------------------------------------------------------- validation
     def _validate_X(self, X, *, reset):
@@ -195,9 +199,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             if reset:
                 self.n_features_in_ = int(np.prod(X.shape[1:]))
         else:
-            X = validate_data(
-                self, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan"
-            )
+            X = validate_data(self, X, reset=reset, dtype=np.float32, ensure_all_finite="allow-nan")
         windows = as_windows(X, self.window_shape)
         if reset:
             self.window_shape_ = windows.shape[1:]
@@ -253,9 +255,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             and set(tags.requires) <= set(self.spatial_.available())
         )
         if not fits:
-            usable = compatible_backbones(
-                self.spatial_.kind, self._task, self.spatial_.available()
-            )
+            usable = compatible_backbones(self.spatial_.kind, self._task, self.spatial_.available())
             raise ValueError(
                 f"backbone {spec.name!r} cannot be used for {self._task} on "
                 f"{self.spatial_.kind} data (it takes {list(tags.data_kinds)} for "
@@ -289,15 +289,22 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             random_state = self.random_state
         return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
-    def _inference_module(self):
-        """A float64 copy of the fitted network in evaluation mode.
+    def _inference_dtype(self):
+        if self.inference_dtype not in _INFERENCE_DTYPES:
+            raise ValueError(
+                f"inference_dtype must be 'float64' or 'float32'; got {self.inference_dtype!r}."
+            )
+        return _INFERENCE_DTYPES[self.inference_dtype]
 
-        A window's output then does not depend on which other windows share
-        its batch (float32 kernels round differently for different batch
-        sizes), and the fitted network is never modified, so concurrent
-        predictions are safe.
+    def _inference_module(self):
+        """A copy of the fitted network in evaluation mode, in ``inference_dtype``.
+
+        In float64 (the default) a window's output does not depend on which
+        other windows share its batch (float32 kernels round differently
+        for different batch sizes). The fitted network is never modified,
+        so concurrent predictions are safe.
         """
-        return copy.deepcopy(self.net_.module_).double().eval()
+        return copy.deepcopy(self.net_.module_).to(self._inference_dtype()).eval()
 
     def _callbacks(self, has_validation, stage="train"):
         callbacks = []
@@ -484,9 +491,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         pretext_train = WindowDataset(train.X, _as_tensor(raw_windows["train"]))
         pretext_valid = None
         if split.validation is not None:
-            pretext_valid = WindowDataset(
-                split.validation.X, _as_tensor(raw_windows["validation"])
-            )
+            pretext_valid = WindowDataset(split.validation.X, _as_tensor(raw_windows["validation"]))
         net = self._build_net(
             pretext_module,
             criterion,
@@ -518,9 +523,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
-        dataset = WindowDataset(_as_tensor(self._fill_missing(windows), torch.float64))
-        infer = self._infer if infer is None else infer
         module = self._inference_module()
+        dtype = self._inference_dtype()
+        dataset = WindowDataset(_as_tensor(self._fill_missing(windows), dtype))
+        infer = self._infer if infer is None else infer
         device = next(module.parameters()).device
         seed = self._seed(random_state)
         # A sampling objective draws each window's samples from its own seed,
@@ -541,7 +547,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 start += len(batch)
         # Samples are stacked on the first axis: batches concatenate on the axis of windows.
         axis = 1 if outputs[0].ndim == 5 else 0
-        return torch.cat(outputs, dim=axis).numpy()
+        return torch.cat(outputs, dim=axis).numpy().astype(np.float64, copy=False)
 
     def save(self, path):
         """Save the fitted estimator to one file, without pickle.

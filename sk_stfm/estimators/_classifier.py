@@ -213,7 +213,6 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
         },
     )
 
-
     # ------------------------------------------------------------- task hooks
     def _training_targets(self, windows, y, *, reset):
         """Encode the labels as class indices; with ``reset``, learn ``classes_``."""

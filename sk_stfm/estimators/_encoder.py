@@ -64,7 +64,6 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
         },
     )
 
-
     def fit(self, X, y=None):
         """Pre-train the encoder on the windows of ``X``.
 
@@ -107,6 +106,4 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
             Float64 embeddings, node after node.
         """
         check_is_fitted(self)
-        return self._forward_windows(
-            X, infer=lambda module, x: module.backbone.embed(x).flatten(1)
-        )
+        return self._forward_windows(X, infer=lambda module, x: module.backbone.embed(x).flatten(1))

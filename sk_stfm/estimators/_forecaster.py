@@ -1,6 +1,5 @@
 """STForecaster: windows in, future windows out."""
 
-
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
@@ -99,8 +98,14 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         {"backbone": "dlinear", "max_epochs": 20, "lr": 1e-2, "batch_size": 32},
         {
             "backbone": PatchTSTConfig(
-                patch_len=2, stride=1, d_model=8, n_heads=2, n_layers=1, d_ff=16,
-                dropout=0.0, revin=False,
+                patch_len=2,
+                stride=1,
+                d_model=8,
+                n_heads=2,
+                n_layers=1,
+                d_ff=16,
+                dropout=0.0,
+                revin=False,
             ),
             "max_epochs": 20,
             "lr": 1e-2,
@@ -108,8 +113,12 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         },
         {
             "backbone": GraphWaveNetConfig(
-                residual_channels=8, dilation_channels=8, skip_channels=8, end_channels=16,
-                n_blocks=1, dropout=0.0,
+                residual_channels=8,
+                dilation_channels=8,
+                skip_channels=8,
+                end_channels=16,
+                n_blocks=1,
+                dropout=0.0,
             ),
             "max_epochs": 20,
             "lr": 1e-2,
@@ -158,7 +167,6 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             "batch_size": 32,
         },
     )
-
 
     def fit(self, X, y, validation_data=None):
         """Train the forecaster.

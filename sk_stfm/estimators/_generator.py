@@ -80,7 +80,6 @@ class STGenerator(BaseWindowTaskEstimator):
         },
     )
 
-
     def _training_targets(self, windows, y, *, reset):
         if reset:
             self.output_shape_ = windows.shape[1:]

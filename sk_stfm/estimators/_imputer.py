@@ -134,7 +134,6 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
         },
     )
 
-
     def _observed_windows(self, X):
         """``X`` as float64 windows: observed entries come back exactly as given."""
         self._validate_X(X, reset=False)  # shape and layout errors

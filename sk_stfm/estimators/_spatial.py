@@ -87,8 +87,10 @@ def resolve_spatial(spatial, n_nodes):
         if spatial.adjacency is not None:
             return SpatialContext("graph", spatial.adjacency)
         return SpatialContext()
-    if isinstance(spatial, tuple) and len(spatial) == 2 and all(
-        isinstance(s, int | np.integer) for s in spatial
+    if (
+        isinstance(spatial, tuple)
+        and len(spatial) == 2
+        and all(isinstance(s, int | np.integer) for s in spatial)
     ):
         return SpatialContext("grid", grid_shape=check_grid_shape(spatial, n_nodes, "spatial"))
     return SpatialContext("graph", check_adjacency(spatial, n_nodes, name="spatial"))

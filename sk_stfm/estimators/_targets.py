@@ -26,9 +26,7 @@ def as_target_windows(y, n_samples, n_nodes):
         A view of ``y``.
     """
     if y.shape[0] != n_samples:
-        raise ValueError(
-            f"y has {y.shape[0]} samples but X has {n_samples}; they must match."
-        )
+        raise ValueError(f"y has {y.shape[0]} samples but X has {n_samples}; they must match.")
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim == 2:

@@ -60,9 +60,7 @@ class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
         tags = self.__sklearn_tags__()
         finite = "allow-nan" if tags.input_tags.allow_nan else True
         if input_ndim(X) <= 2:
-            X = validate_data(
-                self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=finite
-            )
+            X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=finite)
         else:
             X = check_array(
                 X,
@@ -78,8 +76,7 @@ class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
         windows = as_windows(X, self.window_shape)
         if windows.shape[1] == 0:
             raise ValueError(
-                f"X must have shape {WINDOW_SHAPE_DOC} with n_steps >= 1; got "
-                f"{windows.shape}."
+                f"X must have shape {WINDOW_SHAPE_DOC} with n_steps >= 1; got {windows.shape}."
             )
         if reset:
             self.n_nodes_, self.n_channels_ = windows.shape[2], windows.shape[3]
@@ -143,7 +140,6 @@ class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
 
 
 def nan_reduce(func, windows):

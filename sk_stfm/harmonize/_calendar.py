@@ -52,8 +52,7 @@ def calendar_features(timestamps, features=("time_of_day", "day_of_week")):
     times = pd.DatetimeIndex(timestamps)
     position = {
         "time_of_day": lambda: (
-            times.hour * 3600.0 + times.minute * 60.0 + times.second
-            + times.microsecond * 1e-6
+            times.hour * 3600.0 + times.minute * 60.0 + times.second + times.microsecond * 1e-6
         ),
         "day_of_week": lambda: times.dayofweek.astype(float),
         "day_of_year": lambda: times.dayofyear.astype(float) - 1.0,
@@ -207,7 +206,9 @@ class CalendarFeatures(BaseSTTransformer):
             finite = np.isfinite(time) & (np.abs(time * scale) < 9e18)
         nanoseconds = np.zeros(time.shape, dtype=np.int64)
         nanoseconds[finite] = np.round(time[finite] * scale).astype(np.int64)
-        stamps = pd.DatetimeIndex(np.where(finite, nanoseconds, np.iinfo(np.int64).min).view("M8[ns]"))
+        stamps = pd.DatetimeIndex(
+            np.where(finite, nanoseconds, np.iinfo(np.int64).min).view("M8[ns]")
+        )
         encoded = calendar_features(stamps, self.features).astype(windows.dtype)
         encoded = encoded.reshape(windows.shape[:3] + (encoded.shape[1],))
         kept = np.delete(windows, index, axis=3) if self.drop_time else windows

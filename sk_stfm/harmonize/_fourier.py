@@ -82,9 +82,7 @@ class FourierFeatures(BaseSTTransformer):
             weight[-1] = 1.0
         amplitude = np.abs(spectrum) * weight.reshape(1, -1, 1, 1) / n_steps
         phase = np.angle(spectrum)
-        frequency = np.broadcast_to(
-            np.fft.rfftfreq(n_steps).reshape(1, -1, 1, 1), spectrum.shape
-        )
+        frequency = np.broadcast_to(np.fft.rfftfreq(n_steps).reshape(1, -1, 1, 1), spectrum.shape)
         first = 1 if self.exclude_dc else 0
         amplitude, phase, frequency = (a[:, first:] for a in (amplitude, phase, frequency))
         # Stable sort: equal amplitudes keep the lower frequency first.

@@ -48,7 +48,9 @@ def laplacian_eigenvectors(adjacency, n_components, normalized=True):
     adjacency = check_adjacency(adjacency)
     n_nodes = adjacency.shape[0]
     symmetric = (adjacency + adjacency.T) / 2.0
-    lap = laplacian(sp.csr_array(symmetric) if sp.issparse(symmetric) else symmetric, normed=normalized)
+    lap = laplacian(
+        sp.csr_array(symmetric) if sp.issparse(symmetric) else symmetric, normed=normalized
+    )
     n_wanted = min(n_components + 1, n_nodes)
     if n_nodes <= _DENSE_EIGEN_MAX_NODES or n_wanted >= n_nodes - 1:
         dense = lap.toarray() if sp.issparse(lap) else np.asarray(lap)

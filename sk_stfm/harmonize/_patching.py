@@ -93,6 +93,4 @@ class TemporalPatcher(BaseSTTransformer):
         patches = patches[:, :n_patches].transpose(0, 1, 2, 4, 3)
         # reshape may return a read-only view of the input; always hand back a
         # fresh array.
-        return np.array(
-            patches.reshape(n_samples, n_patches, n_nodes, self.patch_len * n_channels)
-        )
+        return np.array(patches.reshape(n_samples, n_patches, n_nodes, self.patch_len * n_channels))

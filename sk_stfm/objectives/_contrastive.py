@@ -69,7 +69,9 @@ def augment(x, augmentations, strength=1.0):
     """
     unknown = set(augmentations) - set(AUGMENTATIONS)
     if unknown:
-        raise ValueError(f"augmentations must be drawn from {AUGMENTATIONS}; got {sorted(unknown)}.")
+        raise ValueError(
+            f"augmentations must be drawn from {AUGMENTATIONS}; got {sorted(unknown)}."
+        )
     batch, n_steps, n_nodes, n_channels = x.shape
     for name in augmentations:
         if name == "jitter":
@@ -80,12 +82,16 @@ def augment(x, augmentations, strength=1.0):
             )
             x = x * gain
         elif name == "mask":
-            hidden = torch.rand(batch, n_steps, n_nodes, 1, device=x.device) < strength * _MASK_RATIO
+            hidden = (
+                torch.rand(batch, n_steps, n_nodes, 1, device=x.device) < strength * _MASK_RATIO
+            )
             x = torch.where(hidden, x.mean(dim=1, keepdim=True), x)
         elif name == "crop":
             x = _crop(x, max(1.0 - strength * (1.0 - _CROP_MIN_KEEP), 0.05))
         elif name == "node_drop" and n_nodes > 1:
-            dropped = torch.rand(batch, 1, n_nodes, 1, device=x.device) < strength * _NODE_DROP_RATIO
+            dropped = (
+                torch.rand(batch, 1, n_nodes, 1, device=x.device) < strength * _NODE_DROP_RATIO
+            )
             x = torch.where(dropped, x.mean(dim=2, keepdim=True), x)
     return x
 

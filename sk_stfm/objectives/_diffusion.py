@@ -455,9 +455,7 @@ class ImputationDiffusion(_DiffusionChain):
         denoising = self._noise_loss(
             _to_series(residual), lambda noisy, step: conditions, _to_series(scored)
         )
-        return denoising + _POINT_LOSS(
-            reconstruction, torch.where(scored, target, torch.nan)
-        )
+        return denoising + _POINT_LOSS(reconstruction, torch.where(scored, target, torch.nan))
 
     @torch.no_grad()
     def sample(self, x, n_samples):

@@ -141,8 +141,7 @@ class MultiObjective(PretrainingObjective):
         for entry in self.objectives:
             if not (isinstance(entry, tuple | list) and len(entry) == 2):
                 raise ValueError(
-                    "objectives must be a list of (objective, weight) pairs; got "
-                    f"{entry!r}."
+                    f"objectives must be a list of (objective, weight) pairs; got {entry!r}."
                 )
             objective, weight = entry
             if not isinstance(objective, PretrainingObjective):
@@ -180,5 +179,3 @@ class MultiObjective(PretrainingObjective):
             criteria.append(criterion)
             weights.append(weight)
         return JointPretext(pretexts), WeightedLoss(criteria, weights)
-
-
