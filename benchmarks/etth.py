@@ -36,6 +36,7 @@ RESULTS = Path(__file__).parent / "results"
 LOADERS = {"ETTh1": load_etth1, "ETTh2": load_etth2}
 SPLIT = (8640, 2880, 2880)
 
+
 def make_forecaster(backbone, time_budget, seed, patchtst_lr=5e-4):
     """The benchmark configuration of each backbone (official hyperparameters
     where the CPU budget allows; see the module docstring)."""
@@ -141,7 +142,12 @@ def main(argv=None):
         for horizon in args.horizons:
             for backbone in args.backbones:
                 row = run_one(
-                    name, backbone, horizon, args.history, args.time_budget, args.seed,
+                    name,
+                    backbone,
+                    horizon,
+                    args.history,
+                    args.time_budget,
+                    args.seed,
                     args.patchtst_lr,
                 )
                 rows.append(row)

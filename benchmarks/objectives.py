@@ -99,9 +99,7 @@ def forecast_section(budget, seed):
         "regression": Regression(),
         "masked": Masked(pretrain_epochs=100),
         "contrastive": Contrastive(pretrain_epochs=100),
-        "multi": MultiObjective(
-            [(Masked(), 1.0), (Contrastive(), 0.5)], pretrain_epochs=100
-        ),
+        "multi": MultiObjective([(Masked(), 1.0), (Contrastive(), 0.5)], pretrain_epochs=100),
     }
     rows = []
     for name, objective in objectives.items():
@@ -293,9 +291,7 @@ def diffusion_section(budget, seed, every=16, n_samples=50):
 
 def _print_row(row):
     print(
-        " ".join(
-            f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
-        ),
+        " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
         flush=True,
     )
 

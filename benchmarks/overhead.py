@@ -90,7 +90,9 @@ def main(argv=None):
     ratio = ours / plain
     print(f"{'variant':12} {'median s':>9} {'runs':>30}")
     for variant, values in times.items():
-        print(f"{variant:12} {statistics.median(values):9.2f} {str([round(v, 2) for v in values]):>30}")
+        print(
+            f"{variant:12} {statistics.median(values):9.2f} {str([round(v, 2) for v in values]):>30}"
+        )
     print(f"ratio sk_stfm / plain torch: {ratio:.3f}")
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,19 +1,38 @@
 """Common checks run on every public sk_stfm estimator and transformer."""
 
+import inspect
+import pickle
+import re
+
 import numpy as np
 import pytest
+from sequence_fixtures import sequences_for
 from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     clone,
     is_classifier,
     is_outlier_detector,
 )
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_stfm.utils import all_estimators
 
+
+def _takes_sequences(cls):
+    """Estimators whose samples are irregular sequences (lists of arrays), not arrays."""
+    instance = cls(**cls.get_test_params()[0])
+    return not instance.__sklearn_tags__().input_tags.two_d_array
+
+
 ESTIMATORS = all_estimators()
-TRANSFORMERS = all_estimators(type_filter="transformer")
+SEQUENCE_ESTIMATORS = [(name, cls) for name, cls in ESTIMATORS if _takes_sequences(cls)]
+TRANSFORMERS = [
+    (name, cls)
+    for name, cls in all_estimators(type_filter="transformer")
+    if not _takes_sequences(cls)
+]
 # Transformers that return windows (not new features such as embeddings).
 WINDOW_TRANSFORMERS = [
     (name, cls)
@@ -46,7 +65,10 @@ def test_discovery_finds_the_public_api():
     } <= names
 
 
-@parametrize_with_checks(list(_instances(ESTIMATORS)), expected_failed_checks=_expected_failures)
+@parametrize_with_checks(
+    [e for e in _instances(ESTIMATORS) if e.__sklearn_tags__().input_tags.two_d_array],
+    expected_failed_checks=_expected_failures,
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
@@ -167,3 +189,123 @@ class TestWindowOutlierDetectors:
         X[1, 3, 2, 1] = np.nan
         fitted = clone(detector).set_params(random_state=0).fit(X)
         assert np.isfinite(fitted.score_samples(X)).all()
+
+
+# Estimators of irregular sequences declare ``two_d_array=False``: scikit-learn's
+# data-driven checks send 2-D arrays, which are not their input, so they get
+# scikit-learn's checks that need no data, and these ones on sequences.
+SEQUENCE_API_CHECKS = (
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+)
+SEQUENCE_INSTANCES = list(_instances(SEQUENCE_ESTIMATORS))
+
+
+def _argument(method):
+    """The name of a method's first argument, which its errors must name."""
+    return re.escape(next(iter(inspect.signature(method).parameters)))
+
+
+def _fit(estimator, sequences, labels):
+    estimator = clone(estimator)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    return estimator.fit(sequences) if labels is None else estimator.fit(sequences, labels)
+
+
+def _outputs(fitted, sequences, labels):
+    """What each public method returns, as arrays, for comparisons."""
+    outputs = {}
+    for method in ("predict", "predict_proba", "transform", "score_samples"):
+        if hasattr(fitted, method):
+            result = getattr(fitted, method)(sequences)
+            outputs[method] = (
+                [np.asarray(r) for r in result] if isinstance(result, list) else np.asarray(result)
+            )
+    if hasattr(fitted, "score"):
+        outputs["score"] = (
+            fitted.score(sequences) if labels is None else fitted.score(sequences, labels)
+        )
+    return outputs
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        left, right = a[key], b[key]
+        if isinstance(left, list):
+            assert len(left) == len(right)
+            for x, y in zip(left, right, strict=True):
+                np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(left, right)
+
+
+@pytest.mark.parametrize("check_name", SEQUENCE_API_CHECKS)
+@pytest.mark.parametrize("estimator", SEQUENCE_INSTANCES, ids=lambda e: repr(e))
+def test_sequence_estimator_api(estimator, check_name):
+    getattr(estimator_checks, check_name)(type(estimator).__name__, clone(estimator))
+
+
+@pytest.mark.parametrize("estimator", SEQUENCE_INSTANCES, ids=lambda e: repr(e))
+class TestSequenceEstimators:
+    def test_fit_returns_self_keeps_params_and_input(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        copies = [s.copy() for s in sequences]
+        estimator = clone(estimator)
+        params = estimator.get_params()
+        assert _fit(estimator, sequences, labels).__class__ is type(estimator)
+        fitted = estimator.fit(sequences) if labels is None else estimator.fit(sequences, labels)
+        assert fitted is estimator
+        assert repr(estimator.get_params()) == repr(params)
+        for before, after in zip(copies, sequences, strict=True):
+            np.testing.assert_array_equal(before, after)
+        assert _outputs(fitted, sequences, labels)
+
+    def test_unfitted_estimator_raises_not_fitted(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        for method in ("predict", "transform", "score_samples"):
+            if hasattr(estimator, method):
+                with pytest.raises(NotFittedError):
+                    getattr(clone(estimator), method)(sequences)
+
+    def test_same_seed_same_outputs_and_pickle_round_trip(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        first = _fit(estimator, sequences, labels)
+        expected = _outputs(first, sequences, labels)
+        _assert_same(expected, _outputs(_fit(estimator, sequences, labels), sequences, labels))
+        restored = pickle.loads(pickle.dumps(first))
+        _assert_same(expected, _outputs(restored, sequences, labels))
+
+    @pytest.mark.parametrize(
+        "corrupt",
+        ["unsorted", "empty_sequence", "nan", "no_sequences", "not_a_list"],
+    )
+    def test_malformed_sequences_are_refused_by_name(self, estimator, corrupt):
+        sequences, labels = sequences_for(estimator)
+        bad, bad_labels = [s.copy() for s in sequences], labels
+        if corrupt == "unsorted":
+            bad[1][[0, 2]] = bad[1][[2, 0]]
+        elif corrupt == "empty_sequence":
+            bad[2] = bad[2][:0]
+        elif corrupt == "nan":
+            bad[0][3, 1] = np.nan
+        elif corrupt == "no_sequences":
+            bad = []
+            bad_labels = None if labels is None else labels[:0]
+        else:
+            bad = "trajectories.csv"
+        with pytest.raises((ValueError, TypeError), match=_argument(estimator.fit)):
+            _fit(estimator, bad, bad_labels)
+        fitted = _fit(estimator, sequences, labels)
+        for method in ("predict", "transform", "score_samples"):
+            if hasattr(fitted, method) and corrupt != "no_sequences":
+                call = getattr(fitted, method)
+                with pytest.raises((ValueError, TypeError), match=_argument(call)):
+                    call(bad)

@@ -27,7 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sequence_fixtures import sequences_for
 from sklearn.base import is_classifier
+
+from sk_stfm.utils import get_stfm_tags
 
 validate = pytest.importorskip("numpydoc.validate").validate
 ClassDoc = pytest.importorskip("numpydoc.docscrape").ClassDoc
@@ -174,15 +177,19 @@ def _estimator_classes():
 def test_fitted_attributes_are_documented(cls):
     X, y, adjacency = _fit_data()
     estimator = cls(**cls.get_test_params()[0])
-    if estimator.__sklearn_tags__().input_tags.pairwise:
+    if not estimator.__sklearn_tags__().input_tags.two_d_array or set(
+        get_stfm_tags(estimator).data_kinds
+    ) <= {"trajectory", "event"}:
+        X, y = sequences_for(estimator)  # it takes lists of sequences
+    elif estimator.__sklearn_tags__().input_tags.pairwise:
         X = np.abs(X[:, 0, 0, :1] - X[:, 0, 0, :1].T)  # a square distance matrix
     if "adjacency" in estimator.get_params():
         estimator.set_params(adjacency=adjacency)
     if "max_epochs" in estimator.get_params():
         estimator.set_params(max_epochs=1)
-    if is_classifier(estimator):
+    if is_classifier(estimator) and y is not None:
         y = np.arange(len(X)) % 2
-    estimator.fit(X, y)
+    estimator.fit(X) if y is None else estimator.fit(X, y)
     fitted = {name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")}
     documented = {attribute.name for attribute in ClassDoc(cls)["Attributes"]}
     # numpydoc allows "a, b : type" for attributes sharing a description.

@@ -30,17 +30,22 @@ from ._st_patch_transformer import STPatchTransformer
 from ._st_transformer import STTransformer
 from ._stid import STID
 from ._tgcn import TGCN
+from ._tpp import RMTPP, BaseTPP, LogNormMixTPP, TransformerHawkes
+from ._trajectory_transformer import TrajectoryTransformer
 
 __all__ = [
     "BackboneSpec",
     "BaseBackbone",
+    "BaseTPP",
     "ConvLSTM",
     "ByteDropout",
     "DLinear",
     "GraphWaveNet",
+    "LogNormMixTPP",
     "LowRankAdjacency",
     "MLPBackbone",
     "PatchTST",
+    "RMTPP",
     "RevIN",
     "STID",
     "STPatchTransformer",
@@ -49,6 +54,8 @@ __all__ = [
     "SparseOperator",
     "TGCN",
     "TokenBatchNorm",
+    "TransformerHawkes",
+    "TrajectoryTransformer",
     "TransformerEncoderLayer",
     "compatible_backbones",
     "get_backbone",

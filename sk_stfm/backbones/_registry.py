@@ -21,6 +21,8 @@ from ._st_patch_transformer import STPatchTransformer
 from ._st_transformer import STTransformer
 from ._stid import STID
 from ._tgcn import TGCN
+from ._tpp import RMTPP, LogNormMixTPP, TransformerHawkes
+from ._trajectory_transformer import TrajectoryTransformer
 
 _REGISTRY = {}
 
@@ -36,6 +38,10 @@ class BackboneSpec:
     cls : type
         The :class:`torch.nn.Module` subclass, built as
         ``cls(n_steps, n_nodes, n_channels, horizon, n_targets=None, **hyperparameters)``.
+        Event backbones (``data_kinds=("event",)``, see
+        :class:`~sk_stfm.backbones.BaseTPP`) read sequences, not windows, and
+        are built as ``cls(n_marks=0, n_features=0, n_spatial=0,
+        **hyperparameters)``.
     tags : STFMTags
         Data kinds, dependencies and tasks it handles, and the context it
         requires.
@@ -388,4 +394,49 @@ register_backbone(
     dataclasses.replace(_SPATIO_TEMPORAL_TAGS, data_kinds=("series", "graph", "grid", "video")),
     "UniST-style Transformer over space-time patches; one spatial patching (grid blocks "
     "or graph clusters) lets the same weights run on grids and graphs.",
+)
+# Irregular trajectories only: the input is the padded sequence layout
+# (time-delta and time channels, NaN rows of padding), not regular windows.
+register_backbone(
+    "trajectory_transformer",
+    TrajectoryTransformer,
+    STFMTags(
+        data_kinds=("trajectory",),
+        dependencies=("temporal", "spatio-temporal"),
+        tasks=("forecasting", "classification", "representation"),
+        requires=(),
+        capabilities=("learned_encoder",),
+    ),
+    "Trajectory Transformer (TrajFM / START / TrajCL style): points with a continuous "
+    "time encoding, optional cell-id tokens and a key-padding mask.",
+)
+
+# Temporal point processes read event sequences, not windows (their own
+# signature, see BaseTPP); a spatial head makes them spatio-temporal.
+_EVENT_TAGS = STFMTags(
+    data_kinds=("event",),
+    dependencies=("temporal", "spatio-temporal"),
+    tasks=("forecasting", "generation"),
+    requires=(),
+)
+register_backbone(
+    "rmtpp",
+    RMTPP,
+    _EVENT_TAGS,
+    "RMTPP (Du et al., 2016): GRU history, exponential intensity in the time since the "
+    "last event, closed-form likelihood.",
+)
+register_backbone(
+    "thp",
+    TransformerHawkes,
+    _EVENT_TAGS,
+    "Transformer Hawkes process (Zuo et al., 2020): causal Transformer history, softplus "
+    "intensity integrated by Gauss-Legendre quadrature.",
+)
+register_backbone(
+    "lognorm_mix",
+    LogNormMixTPP,
+    _EVENT_TAGS,
+    "LogNormMix (Shchur et al., 2020): intensity-free, log-normal mixture of the time to "
+    "the next event; closed-form survival and exact sampling.",
 )

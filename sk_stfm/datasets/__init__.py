@@ -10,6 +10,7 @@ generators document their generating process, so their ground truth is known.
 """
 
 from ._baselines import published_baselines
+from ._event_loaders import earthquake_periods, load_earthquakes, load_wikipedia_events
 from ._graph_loaders import load_england_covid, load_montevideo_bus, load_pedalme
 from ._grid_loaders import load_nycbike1, nycbike1_windows
 from ._loaders import (
@@ -23,15 +24,19 @@ from ._loaders import (
     load_los_loop,
 )
 from ._synthetic import make_graph_signal, make_moving_digits, make_seasonal_series
+from ._trajectory_loaders import load_geolife_sample
 from ._video_loaders import load_knmi_radar
 
 __all__ = [
+    "earthquake_periods",
     "list_datasets",
     "load_chickenpox",
     "load_dataset",
+    "load_earthquakes",
     "load_england_covid",
     "load_etth1",
     "load_etth2",
+    "load_geolife_sample",
     "load_exchange_rate",
     "load_ili",
     "load_knmi_radar",
@@ -39,6 +44,7 @@ __all__ = [
     "load_montevideo_bus",
     "load_nycbike1",
     "load_pedalme",
+    "load_wikipedia_events",
     "make_graph_signal",
     "make_moving_digits",
     "make_seasonal_series",

@@ -13,11 +13,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..data import STData
+from ._event_loaders import load_earthquakes, load_wikipedia_events
 from ._files import DATA_DIR as DATA_DIR  # re-exported: callers locate the shipped files
 from ._files import _context, _read_verified
 from ._graph_loaders import load_england_covid, load_montevideo_bus, load_pedalme
 from ._grid_loaders import load_nycbike1
 from ._registry import DATASETS
+from ._trajectory_loaders import load_geolife_sample
 from ._video_loaders import load_knmi_radar
 
 ETT_CHANNELS = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
@@ -390,6 +392,10 @@ _LOADERS = {
     "england_covid": load_england_covid,
     "nycbike1": load_nycbike1,
     "knmi_radar": load_knmi_radar,
+    "geolife_sample": load_geolife_sample,
+    "wikipedia_events": load_wikipedia_events,
+    "earthquake_sanjac": lambda data_home=None: load_earthquakes("sanjac", data_home=data_home),
+    "earthquake_japan": lambda data_home=None: load_earthquakes("japan", data_home=data_home),
 }
 
 
@@ -406,9 +412,10 @@ def load_dataset(name, *, data_home=None):
 
     Returns
     -------
-    data : STData
+    data : STData or SequenceData
         What the data set's own ``load_<name>`` function returns with its
-        default arguments (the test split of ``nycbike1``, for example).
+        default arguments (the test split of ``nycbike1``, for example);
+        trajectories and events are :class:`~sk_stfm.data.SequenceData`.
 
     Raises
     ------
@@ -437,8 +444,9 @@ def list_datasets():
     datasets : pandas.DataFrame
         One row per data set, with columns ``name``, ``kind``, ``shape`` (the
         tuple ``(n_steps, n_nodes, n_channels)`` that the loader returns with
-        its default arguments), ``sampling_interval`` (a pandas offset
-        alias), ``license``, ``citation`` and ``bundled`` (``False`` for the
+        its default arguments; ``(n_points, n_sequences, n_columns)`` for
+        trajectories and events), ``sampling_interval`` (a pandas offset
+        alias, empty for irregular data), ``license``, ``citation`` and ``bundled`` (``False`` for the
         data read from a file the user provides, such as ``knmi_radar``).
 
     Examples

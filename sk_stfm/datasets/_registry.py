@@ -121,6 +121,12 @@ _SHA256 = {
     "england_covid.json.gz": "e6558c609a89c1ea7078b571193c34012a1985443c52db4972ea6f91ecabbd05",
     "nycbike1_flows.npy.gz": "6f1cca0da3b08651d4d4d08eb5c9a57d1b6161ecb56aa0692f66a05a09d30775",
     "nycbike1_adj_mx.npz.gz": "efd9357bd7ef36cdbaaba0930df57d51612cc2391b3440d1f1bb97d51936c71a",
+    # Event sequences: flat integer arrays converted by benchmarks/make_event_files.py.
+    "wikipedia_events.npz.gz": "4ca1d323982284aafd74068b1de67eeec65c212ad0c6a66fd0b45262c28c11f1",
+    "earthquake_sanjac.npz.gz": "60a2deaa91f6db6c5e10027abbe8e45992fba9632ba0f5d3563b358a133e0dde",
+    "earthquake_japan.npz.gz": "b71a825620f9a9a2d286875bfcfa1c86682b75b933993db50f108af7ec9e4d11",
+    # Trajectories: integer delta arrays made by _trajectory_loaders._encode_fixes.
+    "geolife_sample.npz.gz": "f478cbd8299c9527747ae6797118469b26b334b0d3476d3338d969180dfdfea3",
 }
 
 
@@ -129,6 +135,148 @@ def _record(**fields):
     fields["files"] = tuple(fields["files"])
     return DatasetRecord(**fields)
 
+
+# Irregular event data: ``shape`` is (n_events, n_sequences, n_columns) of the
+# loaded SequenceData, ``sampling_interval`` is empty (events are irregular).
+_EARTHQUAKE_NPP = (
+    "Stockman, S., Lawson, D. J., & Werner, M. J. (2024). EarthquakeNPP: A Benchmark "
+    "for Earthquake Forecasting with Neural Point Processes. arXiv:2410.08226 (TMLR)."
+)
+_EVENT_RECORDS = (
+    _record(
+        name="wikipedia_events",
+        files=("wikipedia_events.npz.gz",),
+        kind="event",
+        shape=(157471, 1000, 2),
+        sampling_interval="",
+        license="MIT (IFL-TPP repository, Copyright Oleksandr Shchur)",
+        citation=(
+            "Shchur, O., Bilos, M., & Guennemann, S. (2020). Intensity-Free Learning of "
+            "Temporal Point Processes. International Conference on Learning "
+            "Representations (ICLR 2020). Data: Kumar, S., Zhang, X., & Leskovec, J. "
+            "(2019). Predicting Dynamic Embedding Trajectory in Temporal Interaction "
+            "Networks (JODIE). KDD 2019."
+        ),
+        description=(
+            "Wikipedia edits (JODIE data, IFL-TPP release): 1,000 sequences, one per "
+            "user, 157,471 edits in one month. Column time: seconds since the start "
+            "of the month (whole seconds, strictly increasing within a sequence, "
+            "0 to 2,678,373); the observation window of every sequence is [0, "
+            "2,678,400] s (31 days). Column mark: the edited page, 8,227 page ids "
+            "that the release already numbers 0 .. 8,226 (kept as they are)."
+        ),
+        source=(
+            "shchur/ifl-tpp, data/wikipedia.npz, commit "
+            "adb1dc72babc0821714bb226c7f77cf089ec552f (added in "
+            "6bcdb0410a4b072b6766e0ded96a88fe3d43e2bd); converted to flat arrays"
+        ),
+    ),
+    _record(
+        name="earthquake_sanjac",
+        files=("earthquake_sanjac.npz.gz",),
+        kind="event",
+        shape=(21291, 1, 4),
+        sampling_interval="",
+        license=(
+            "Data: SCEDC grants the non-exclusive, royalty-free, non-transferable, "
+            "worldwide right and license to use, reproduce, and publicly display in "
+            "all media public data from the Southern California Seismic Network. "
+            "EarthquakeNPP repository: MIT."
+        ),
+        citation=(
+            "Ross, Z. E., Trugman, D. T., Hauksson, E., & Shearer, P. M. (2019). "
+            "Searching for hidden earthquakes in Southern California. Science, "
+            "364(6442), 767-771. SCEDC (2013), Southern California Earthquake Center, "
+            "Caltech, doi:10.7909/C3WD3xH1; SCSN, doi:10.7914/SN/CI. " + _EARTHQUAKE_NPP
+        ),
+        description=(
+            "San Jacinto fault earthquakes (QTM catalog, Mc 1.0; EarthquakeNPP "
+            "SanJac_10): 21,291 events, 2008-01-01 to 2017-12-31, as one sequence. "
+            "Columns: time in seconds since 2008-01-01 00:00 UTC (millisecond "
+            "resolution), x and y in km (the catalog's azimuthal-equidistant "
+            "projection, rounded to the metre), magnitude (1.0 to 5.43). "
+            "EarthquakeNPP periods: auxiliary from 2008-01-01, train 2009-01-01, "
+            "validation 2014-01-01, test 2016-01-01 to 2018-01-01."
+        ),
+        source=(
+            "ss15859/EarthquakeNPP, Datasets/QTM/SanJac_catalog.csv, commit "
+            "8d70bcb11cb096e5e5f1cd02ae4d9593842a4cc5; converted to flat arrays"
+        ),
+    ),
+    _record(
+        name="earthquake_japan",
+        files=("earthquake_japan.npz.gz",),
+        kind="event",
+        shape=(37581, 1, 4),
+        sampling_interval="",
+        license=(
+            "Data: USGS ANSS ComCat, U.S. public domain (credit the U.S. Geological "
+            "Survey). EarthquakeNPP repository: MIT."
+        ),
+        citation=(
+            "U.S. Geological Survey, Advanced National Seismic System (ANSS) "
+            "Comprehensive Catalog (ComCat). " + _EARTHQUAKE_NPP
+        ),
+        description=(
+            "Japan earthquakes, M >= 2.5 (USGS ComCat; EarthquakeNPP Japan_Deprecated, "
+            "the region of Neural STPP): 37,581 events, 1990-01-01 to 2019-12-31, as "
+            "one sequence. Columns: time in seconds since 1990-01-01 00:00 UTC "
+            "(millisecond resolution), x and y in km (the catalog's projection, "
+            "rounded to the metre), magnitude (2.7 to 9.1). EarthquakeNPP periods: "
+            "auxiliary from 1990-01-01, train 1992-01-01, validation 2007-01-01, test "
+            "2011-01-01 to 2020-01-01. EarthquakeNPP marks the catalog deprecated "
+            "(incomplete for the region)."
+        ),
+        source=(
+            "ss15859/EarthquakeNPP, Datasets/Japan_Deprecated/Japan_catalog.csv, "
+            "commit 8d70bcb11cb096e5e5f1cd02ae4d9593842a4cc5; converted to flat arrays"
+        ),
+    ),
+)
+
+
+# Trajectories: ``shape`` is (n_fixes, n_trajectories, n_columns) of the loaded
+# SequenceData with the loader's default gap; fixes are irregular in time.
+_TRAJECTORY_RECORDS = (
+    _record(
+        name="geolife_sample",
+        files=("geolife_sample.npz.gz",),
+        kind="trajectory",
+        shape=(217653, 329, 3),
+        sampling_interval="",
+        license=(
+            "Repository: BSD 3-Clause (Copyright 2021 scikit-mobility). Data: Microsoft "
+            "Research Asia GeoLife GPS Trajectories 1.3, research data; Microsoft's terms "
+            "are not restated by the repository: use for research and cite the GeoLife "
+            "papers."
+        ),
+        citation=(
+            "Zheng, Y., Zhang, L., Xie, X., & Ma, W.-Y. (2009). Mining interesting "
+            "locations and travel sequences from GPS trajectories. WWW 2009, 791-800. "
+            "Zheng, Y., Li, Q., Chen, Y., Xie, X., & Ma, W.-Y. (2008). Understanding "
+            "mobility based on GPS data. UbiComp 2008, 312-321. Zheng, Y., Xie, X., & "
+            "Ma, W.-Y. (2010). GeoLife: A collaborative social networking service among "
+            "user, location and trajectory. IEEE Data Engineering Bulletin, 33(2), 32-40. "
+            "Sample: Pappalardo, L., Simini, F., Barlacchi, G., & Pellungrini, R. (2022). "
+            "scikit-mobility: A Python library for the analysis, generation and risk "
+            "assessment of mobility data. Journal of Statistical Software, 103(4), 1-38."
+        ),
+        description=(
+            "GeoLife GPS sample of scikit-mobility: 217,653 fixes of 2 users, '001' "
+            "(108,607) and '005' (109,046), Beijing area, 2008-10-23 to 2009-03-19, "
+            "median 4-5 s between fixes. Columns: time in seconds since 1970-01-01 "
+            "(whole seconds, GMT as recorded by GeoLife), lat and lon in degrees "
+            "(six decimals, WGS84). Split into 329 trajectories (145 and 184) at gaps "
+            "of more than 20 minutes (loader parameter gap); ids are the users. "
+            "Stored losslessly as delta-encoded integers (seconds, microdegrees)."
+        ),
+        source=(
+            "scikit-mobility/scikit-mobility, examples/geolife_sample.txt.gz, commit "
+            "9433d05a4cf7f42144e2e92279098740521493e2 (added in "
+            "d1f5ea0cc89cba7b94fbf8e95e6200094940ef9c); converted to integer arrays"
+        ),
+    ),
+)
 
 DATASETS = MappingProxyType(
     {
@@ -468,6 +616,8 @@ DATASETS = MappingProxyType(
                     "9c68c54ac5dbd15008356c2b00c5603daa032077)"
                 ),
             ),
+            *_EVENT_RECORDS,
+            *_TRAJECTORY_RECORDS,
         )
     }
 )

@@ -24,11 +24,20 @@ from ._backbone_config import (
 from ._base import BaseSTEstimator
 from ._classifier import STClassifier
 from ._encoder import STEncoder
+from ._event_baselines import HawkesProcess, PoissonProcess
+from ._events import EventForecaster
 from ._forecaster import STForecaster
 from ._generator import STGenerator
 from ._imputer import STImputer, hide_at_random
 from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
+from ._trajectory import (
+    BaseTrajectoryEstimator,
+    NextLocationPredictor,
+    TrajectoryClassifier,
+    TrajectoryEncoder,
+    TrajectoryTransformerConfig,
+)
 from ._window_tasks import BaseWindowTaskEstimator
 
 __all__ = [
@@ -36,9 +45,12 @@ __all__ = [
     "BaseSTEstimator",
     "ConvLSTMConfig",
     "DLinearConfig",
+    "EventForecaster",
     "GraphWaveNetConfig",
+    "HawkesProcess",
     "MLPConfig",
     "PatchTSTConfig",
+    "PoissonProcess",
     "RegisteredBackbone",
     "STAnomalyDetector",
     "STClassifier",
@@ -53,6 +65,11 @@ __all__ = [
     "SpatialContext",
     "TGCNConfig",
     "TimeBudget",
+    "BaseTrajectoryEstimator",
+    "NextLocationPredictor",
+    "TrajectoryClassifier",
+    "TrajectoryEncoder",
+    "TrajectoryTransformerConfig",
     "BaseWindowTaskEstimator",
     "hide_at_random",
     "resolve_backbone",

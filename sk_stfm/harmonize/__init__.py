@@ -9,14 +9,21 @@ output in the layout it was given, so it can sit in a
 from ._base import BaseSTTransformer
 from ._calendar import CalendarFeatures, add_time_channel, calendar_features
 from ._fourier import FourierFeatures
+from ._geodesy import haversine_distance
 from ._graph_filter import GraphFilter
 from ._grid_graph import GridToGraph
+from ._grid_tokenizer import GridTokenizer
 from ._laplacian import LaplacianPositionalEncoding, laplacian_eigenvectors
+from ._local_projection import LocalProjector
 from ._missing import MissingValueImputer
 from ._outliers import OutlierClipper
 from ._patching import TemporalPatcher
 from ._scaling import STStandardScaler
 from ._spatial_patching import SpatialPatcher
+from ._stay_points import STAY_POINT_COLUMNS, StayPointDetector
+from ._trajectory_cleaning import TrajectoryCleaner
+from ._trajectory_collections import sequences_from_trajectories
+from ._trajectory_resampling import TrajectoryResampler
 
 __all__ = [
     "BaseSTTransformer",
@@ -24,13 +31,21 @@ __all__ = [
     "FourierFeatures",
     "GraphFilter",
     "GridToGraph",
+    "GridTokenizer",
     "LaplacianPositionalEncoding",
+    "LocalProjector",
     "MissingValueImputer",
     "OutlierClipper",
+    "STAY_POINT_COLUMNS",
     "STStandardScaler",
     "SpatialPatcher",
+    "StayPointDetector",
     "TemporalPatcher",
+    "TrajectoryCleaner",
+    "TrajectoryResampler",
     "add_time_channel",
     "calendar_features",
+    "haversine_distance",
     "laplacian_eigenvectors",
+    "sequences_from_trajectories",
 ]
