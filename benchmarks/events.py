@@ -43,25 +43,32 @@ from sk_stfm.datasets import (
     load_wikipedia_events,
 )
 from sk_stfm.datasets._event_loaders import WIKIPEDIA_WINDOW_END
-from sk_stfm.estimators import EventForecaster, HawkesProcess, PoissonProcess, TimeBudget
+from sk_stfm.estimators import (
+    EventForecaster,
+    HawkesProcess,
+    LogNormMixConfig,
+    PoissonProcess,
+    RMTPPConfig,
+    TimeBudget,
+    TransformerHawkesConfig,
+)
 
 RESULTS = Path(__file__).parent / "results" / "events.json"
 NEURAL = {
-    "rmtpp": {"d_model": 32},
-    "thp": {"d_model": 32, "n_layers": 2, "n_quadrature": 16},
-    "lognorm_mix": {"d_model": 32, "n_components": 16},
+    "rmtpp": RMTPPConfig(d_model=32),
+    "thp": TransformerHawkesConfig(d_model=32, n_layers=2, n_quadrature=16),
+    "lognorm_mix": LogNormMixConfig(d_model=32, n_components=16),
 }
 
 
 def _models(budget):
     yield "poisson", PoissonProcess(random_state=0)
     yield "hawkes", HawkesProcess(random_state=0)
-    for name, params in NEURAL.items():
+    for name, config in NEURAL.items():
         yield (
             name,
             EventForecaster(
-                backbone=name,
-                backbone_params=params,
+                backbone=config,
                 max_epochs=1000,
                 patience=5,
                 lr=1e-2,

@@ -10,7 +10,14 @@ from sklearn.base import clone
 
 from sk_stfm.backbones import LogNormMixTPP, TransformerHawkes, get_backbone, list_backbones
 from sk_stfm.datasets import earthquake_periods, load_earthquakes, load_wikipedia_events
-from sk_stfm.estimators import EventForecaster, HawkesProcess, PoissonProcess
+from sk_stfm.estimators import (
+    EventForecaster,
+    HawkesProcess,
+    LogNormMixConfig,
+    PoissonProcess,
+    RMTPPConfig,
+    resolve_event_backbone,
+)
 
 
 def _simulate_hawkes(rng, mu, alpha, beta, t_end):
@@ -133,8 +140,7 @@ def test_tpp_beats_poisson_on_hawkes_data(hawkes_data, backbone):
     windows = {"start_times": 0.0, "end_times": 60.0}
     poisson = PoissonProcess().fit(train, start_times=0.0, end_times=60.0)
     model = EventForecaster(
-        backbone=backbone,
-        backbone_params={"d_model": 16},
+        backbone=resolve_event_backbone(backbone).set_params(d_model=16),
         max_epochs=15,
         patience=None,
         lr=2e-2,
@@ -148,7 +154,7 @@ def test_poisson_like_model_matches_closed_form():
     # Jacobian by rescaling time, which must shift the score by -log(c).
     rng = np.random.default_rng(2)
     sequences = [np.cumsum(rng.exponential(size=40))[:, None] for _ in range(6)]
-    model = EventForecaster(max_epochs=2, random_state=0, backbone_params={"d_model": 8})
+    model = EventForecaster(max_epochs=2, random_state=0, backbone=LogNormMixConfig(d_model=8))
     base = model.fit(sequences).score(sequences)
     scaled = [s * 1000.0 for s in sequences]
     assert clone(model).fit(scaled).score(scaled) == pytest.approx(base - np.log(1000.0), abs=1e-5)
@@ -170,7 +176,7 @@ def test_spatial_components_and_api():
         random_state=0,
         max_length=16,
         context_length=8,
-        backbone_params={"d_model": 8},
+        backbone=LogNormMixConfig(d_model=8),
     )
     model.fit([events[:60]], start_times=events[5, 0], end_times=events[59, 0] + 0.5)
     parts = model.score_components(
@@ -250,3 +256,17 @@ def test_errors_after_fit():
         model.score(sequences, start_times=5.0, end_times=1.0)
     with pytest.raises(ValueError, match="horizon_time"):
         model.sample(sequences, -1.0)
+
+
+def test_backbone_configurations_are_nested_parameters():
+    model = EventForecaster(backbone=RMTPPConfig(d_model=4), max_epochs=1, random_state=0)
+    assert model.get_params()["backbone__d_model"] == 4
+    model.set_params(backbone__d_model=6)
+    rng = np.random.default_rng(0)
+    sequences = [np.column_stack([np.cumsum(rng.exponential(size=20)), rng.integers(0, 2, 20)])]
+    fitted = model.fit(sequences)
+    assert fitted.net_.module_.d_model == 6
+    with pytest.raises(ValueError, match="not an event backbone"):
+        resolve_event_backbone("gwnet")
+    with pytest.raises(TypeError, match="EventBackboneConfig"):
+        resolve_event_backbone(3)

@@ -24,6 +24,13 @@ from ._backbone_config import (
 from ._base import BaseSTEstimator
 from ._classifier import STClassifier
 from ._encoder import STEncoder
+from ._event_backbone_config import (
+    EventBackboneConfig,
+    LogNormMixConfig,
+    RMTPPConfig,
+    TransformerHawkesConfig,
+    resolve_event_backbone,
+)
 from ._event_baselines import HawkesProcess, PoissonProcess
 from ._events import EventForecaster
 from ._forecaster import STForecaster
@@ -41,6 +48,11 @@ from ._trajectory import (
 from ._window_tasks import BaseWindowTaskEstimator
 
 __all__ = [
+    "EventBackboneConfig",
+    "LogNormMixConfig",
+    "RMTPPConfig",
+    "TransformerHawkesConfig",
+    "resolve_event_backbone",
     "BackboneConfig",
     "BaseSTEstimator",
     "ConvLSTMConfig",

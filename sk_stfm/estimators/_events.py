@@ -14,9 +14,16 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ..backbones import get_backbone, list_backbones
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
+from ._event_backbone_config import (
+    EVENT_BACKBONE_CONFIGS,
+    EventBackboneConfig,
+    LogNormMixConfig,
+    RMTPPConfig,
+    TransformerHawkesConfig,
+    resolve_event_backbone,
+)
 from ._event_data import (
     SPATIAL_COLUMNS,
     check_marks,
@@ -66,12 +73,11 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
 
     Parameters
     ----------
-    backbone : {"lognorm_mix", "rmtpp", "thp"}, default="lognorm_mix"
-        A registered event backbone (``data_kinds=("event",)``, see
-        :func:`~sk_stfm.backbones.list_backbones`).
-    backbone_params : dict or None, default=None
-        Hyperparameters of the backbone class (``d_model``,
-        ``n_components``, ``n_layers``, ``n_spatial_components``, ...).
+    backbone : {"lognorm_mix", "rmtpp", "thp"} or EventBackboneConfig, default="lognorm_mix"
+        The point-process backbone: a name (default hyperparameters) or a
+        configuration such as ``LogNormMixConfig(n_components=8)``, whose
+        parameters are then nested parameters of the estimator
+        (``backbone__n_components``).
     columns : tuple of str or None, default=None
         Names of the columns, ``"time"`` first. ``None`` takes those of a
         :class:`~sk_stfm.data.SequenceData`, or reads 1, 2 and 4 columns as
@@ -151,28 +157,24 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
 
     _test_params = (
         {
-            "backbone": "lognorm_mix",
-            "backbone_params": {"d_model": 8, "n_components": 2},
+            "backbone": LogNormMixConfig(d_model=8, n_components=2),
             "max_epochs": 2,
             "random_state": 0,
         },
         {
-            "backbone": "rmtpp",
-            "backbone_params": {"d_model": 8},
+            "backbone": RMTPPConfig(d_model=8),
             "max_epochs": 1,
             "random_state": 0,
         },
         {
-            "backbone": "thp",
-            "backbone_params": {"d_model": 8, "n_layers": 1, "n_quadrature": 8},
+            "backbone": TransformerHawkesConfig(d_model=8, n_layers=1, n_quadrature=8),
             "max_epochs": 1,
             "random_state": 0,
         },
     )
 
     _parameter_constraints: dict = {
-        "backbone": [StrOptions({"lognorm_mix", "rmtpp", "thp"})],
-        "backbone_params": [dict, None],
+        "backbone": [StrOptions(set(EVENT_BACKBONE_CONFIGS)), EventBackboneConfig],
         "columns": [tuple, list, None],
         "n_marks": [Interval(numbers.Integral, 0, None, closed="left"), None],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -193,7 +195,6 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
     def __init__(
         self,
         backbone="lognorm_mix",
-        backbone_params=None,
         columns=None,
         n_marks=None,
         max_length=128,
@@ -211,7 +212,6 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         callbacks=None,
     ):
         self.backbone = backbone
-        self.backbone_params = backbone_params
         self.columns = columns
         self.n_marks = n_marks
         self.max_length = max_length
@@ -309,14 +309,12 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
 
     def _build_module(self, log_gap_mean, log_gap_std):
         _, spatial, features = self._roles()
-        params = dict(self.backbone_params or {})
-        return get_backbone(self.backbone).cls(
+        return resolve_event_backbone(self.backbone).build(
             n_marks=self.n_marks_,
             n_features=len(features),
             n_spatial=len(spatial),
             log_gap_mean=log_gap_mean,
             log_gap_std=log_gap_std,
-            **params,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -339,11 +337,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         self : EventForecaster
             The fitted estimator.
         """
-        if self.backbone not in list_backbones(data_kind="event"):
-            raise ValueError(
-                f"backbone {self.backbone!r} is not an event backbone; event backbones: "
-                f"{list_backbones(data_kind='event')}."
-            )
+        resolve_event_backbone(self.backbone)  # a clear error before any work
         sequences, self.columns_, data_marks = read_sequences(sequences, "sequences", self.columns)
         mark, spatial, features = self._roles()
         if mark is None:
