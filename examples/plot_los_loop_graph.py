@@ -52,14 +52,23 @@ print("train", X_train.shape, "test", X_test.shape)
 models = {
     "STID": STForecaster(
         backbone=STIDConfig(time_of_day_channels=(1, 2), day_of_week_dim=0),
-        spatial=data, lr=2e-3, max_epochs=12, random_state=0,
+        spatial=data,
+        lr=2e-3,
+        max_epochs=12,
+        random_state=0,
     ),
     "Graph WaveNet": STForecaster(
         backbone=GraphWaveNetConfig(
-            residual_channels=16, dilation_channels=16, n_blocks=2, skip_channels=32,
+            residual_channels=16,
+            dilation_channels=16,
+            n_blocks=2,
+            skip_channels=32,
             end_channels=64,
         ),
-        spatial=data, lr=2e-3, max_epochs=3, random_state=0,
+        spatial=data,
+        lr=2e-3,
+        max_epochs=3,
+        random_state=0,
     ),
 }
 truth = y_test * std + mean
@@ -79,7 +88,11 @@ for name, error in errors.items():
 per_sensor = np.abs(truth - predictions["STID"]).mean(axis=(0, 1, 3))
 fig, ax = plt.subplots(figsize=(7, 5))
 plot_sensor_map(
-    data.coords, per_sensor, adjacency=data.adjacency, ax=ax,
-    title="STID, 15-minute MAE per sensor", label="MAE (mph)",
+    data.coords,
+    per_sensor,
+    adjacency=data.adjacency,
+    ax=ax,
+    title="STID, 15-minute MAE per sensor",
+    label="MAE (mph)",
 )
 plt.show()

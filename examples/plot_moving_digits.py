@@ -33,8 +33,11 @@ print("train", X.shape, "test", X_test.shape)
 # Train and compare
 # -----------------
 model = STForecaster(
-    backbone=ConvLSTMConfig(hidden_channels=(16,)), spatial=train, lr=3e-3,
-    max_epochs=15, random_state=0,
+    backbone=ConvLSTMConfig(hidden_channels=(16,)),
+    spatial=train,
+    lr=3e-3,
+    max_epochs=15,
+    random_state=0,
 ).fit(X, y)
 prediction = model.predict(X_test)
 print(f"ConvLSTM   next-frame MSE {masked_mse(y_test, prediction):.4f}")
