@@ -1,4 +1,4 @@
-"""Reading and writing ``benchmarks/results/*.json``, the same way for every script."""
+"""Reading and writing ``benchmarks/results/*.json`` (and a markdown table beside each)."""
 
 import json
 import platform
@@ -50,3 +50,46 @@ def write_results(path, benchmark, rows, threads, **settings):
     payload = {"benchmark": benchmark, **settings, "machine": machine, "results": rows}
     path.write_text(json.dumps(payload, indent=2))
     print(f"wrote {path}")
+    write_markdown(path)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def write_markdown(path):
+    """Write the rows of a results file as markdown tables, one per task or data set.
+
+    Parameters
+    ----------
+    path : str or Path
+        A results file written by :func:`write_results`; the tables go to
+        the same name with a ``.md`` suffix.
+    """
+    path = Path(path)
+    payload = json.loads(path.read_text())
+    if "results" not in payload:
+        raise ValueError(f"{path} was not written by write_results: it has no 'results'.")
+    rows = payload["results"]
+    group_key = next((k for k in ("task", "dataset") if rows and k in rows[0]), None)
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.get(group_key, "") if group_key else "", []).append(row)
+    settings = {k: v for k, v in payload.items() if k not in ("benchmark", "results")}
+    lines = [f"# {payload['benchmark']}", "", f"Settings: `{json.dumps(settings)}`", ""]
+    for name, members in groups.items():
+        columns = []
+        for row in members:
+            columns += [k for k in row if k not in columns and k != group_key]
+        if name:
+            lines += [f"## {name}", ""]
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        for row in members:
+            lines.append("| " + " | ".join(_cell(row.get(k)) for k in columns) + " |")
+        lines.append("")
+    markdown = path.with_suffix(".md")
+    markdown.write_text("\n".join(lines))
+    print(f"wrote {markdown}")

@@ -51,7 +51,7 @@ Usage::
     python benchmarks/spatial.py                     # everything
     python benchmarks/spatial.py --only los_loop --backbones gwnet stid
 
-Prints tables and writes ``benchmarks/results/spatial.json``; entries
+Prints tables and writes ``benchmarks/results/spatial.json`` and ``spatial.md``; entries
 already in the file and not re-run are kept.
 """
 
