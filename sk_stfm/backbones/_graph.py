@@ -190,9 +190,10 @@ class LowRankAdjacency(nn.Module):
     --------
     >>> import torch
     >>> from sk_stfm.backbones import LowRankAdjacency
+    >>> _ = torch.manual_seed(0)
     >>> adaptive = LowRankAdjacency(5, rank=3)
-    >>> adaptive.dense().sum(dim=1)
-    tensor([1.0000, 1.0000, 1.0000, 1.0000, 1.0000], grad_fn=<SumBackward1>)
+    >>> torch.allclose(adaptive.dense().sum(dim=1), torch.ones(5))  # rows sum to one
+    True
     >>> x = torch.randn(5, 2, 4)
     >>> torch.allclose(adaptive(x), torch.einsum("ij,jbf->ibf", adaptive.dense(), x), atol=1e-6)
     True

@@ -88,6 +88,15 @@ def check_n_samples(n_samples):
 
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+def resolve_device(device):
+    """The torch device an estimator's ``device`` parameter names (``"auto"``: CUDA if any)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 _INFERENCE_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
@@ -367,9 +376,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         )
 
     def _device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
+        return resolve_device(self.device)
 
     # ------------------------------------------------------------- task hooks
     # Subclasses define what they learn from; the defaults are supervised

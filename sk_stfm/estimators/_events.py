@@ -16,6 +16,7 @@ from torch import nn
 
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
+from ._base import _OPTIMIZERS, resolve_device
 from ._event_backbone_config import (
     EVENT_BACKBONE_CONFIGS,
     EventBackboneConfig,
@@ -31,8 +32,6 @@ from ._event_data import (
     observation_windows,
     read_sequences,
 )
-
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
 class _NegativeLogLikelihood(nn.Module):
@@ -302,11 +301,6 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         return make_pieces(sequences, start, end, self.max_length, self.context_length)
 
     # ------------------------------------------------------------ fitting
-    def _device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
-
     def _build_module(self, log_gap_mean, log_gap_std):
         _, spatial, features = self._roles()
         return resolve_event_backbone(self.backbone).build(
@@ -395,7 +389,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
                     else None
                 ),
                 callbacks=callbacks,
-                device=self._device(),
+                device=resolve_device(self.device),
                 verbose=int(self.verbose),
             )
             self.net_.fit(batch, None)

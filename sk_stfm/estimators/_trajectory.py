@@ -142,6 +142,19 @@ def _resolve_trajectory_backbone(backbone):
 _TINY_BACKBONE = TrajectoryTransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0)
 
 
+# Parameters of the window estimators that trajectory estimators do not take
+# (``backbone`` and ``objective`` they redefine).
+_NOT_TRAJECTORY_PARAMETERS = (
+    "backbone",
+    "objective",
+    "adapter",
+    "spatial",
+    "window_shape",
+    "checkpoint_dir",
+    "resume",
+)
+
+
 class BaseTrajectoryEstimator(BaseSTEstimator):
     """Base of the trajectory estimators: sequences in, skorch training of a backbone.
 
@@ -217,9 +230,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         **{
             name: constraint
             for name, constraint in BaseSTEstimator._parameter_constraints.items()
-            if name
-            not in ("backbone", "objective", "adapter", "spatial", "window_shape", "checkpoint_dir")
-            and name != "resume"
+            if name not in _NOT_TRAJECTORY_PARAMETERS
         },
     }
 
