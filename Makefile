@@ -41,8 +41,7 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/objectives.py
 	$(PY) benchmarks/classification.py
 	$(PY) benchmarks/spatial.py
-	$(PY) benchmarks/trajectories.py
-	$(PY) benchmarks/events.py
+	$(PY) benchmarks/irregular.py
 
 clean:
 	rm -rf docs/_build docs/generated docs/auto_examples build dist *.egg-info

@@ -203,6 +203,8 @@ SEQUENCE_API_CHECKS = (
     "check_set_params",
     "check_estimator_tags_renamed",
     "check_valid_tag_types",
+    "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
 )
 SEQUENCE_INSTANCES = list(_instances(SEQUENCE_ESTIMATORS))
 
@@ -282,6 +284,59 @@ class TestSequenceEstimators:
         _assert_same(expected, _outputs(_fit(estimator, sequences, labels), sequences, labels))
         restored = pickle.loads(pickle.dumps(first))
         _assert_same(expected, _outputs(restored, sequences, labels))
+
+    # The sequence counterparts of scikit-learn's data-driven API checks
+    # (check_fit_score_takes_y, check_dont_overwrite_parameters,
+    # check_readonly_memmap_input, check_dict_unchanged,
+    # check_methods_sample_order_invariance, check_methods_subset_invariance).
+    def test_fit_and_score_take_y_second(self, estimator):
+        for method in ("fit", "score", "fit_transform", "fit_predict"):
+            if hasattr(estimator, method):
+                arguments = list(inspect.signature(getattr(estimator, method)).parameters)
+                assert arguments[1] in ("y", "Y"), (method, arguments)
+
+    def test_fit_adds_only_private_or_fitted_attributes(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        estimator = clone(estimator)
+        before = set(vars(estimator))
+        fitted = _fit(estimator, sequences, labels)
+        added = set(vars(fitted)) - before
+        assert all(a.startswith("_") or a.endswith("_") for a in added), added
+
+    def test_read_only_input_and_predictions_leave_state_unchanged(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        frozen = [s.copy() for s in sequences]
+        for s in frozen:
+            s.setflags(write=False)
+        fitted = _fit(estimator, frozen, labels)
+        state = pickle.dumps(fitted.__dict__)
+        _outputs(fitted, frozen, labels)
+        assert pickle.loads(state).keys() == fitted.__dict__.keys()
+        _assert_same(
+            _outputs(pickle.loads(pickle.dumps(fitted)), frozen, labels),
+            _outputs(fitted, frozen, labels),
+        )
+
+    def test_outputs_follow_the_order_and_subset_of_sequences(self, estimator):
+        sequences, labels = sequences_for(estimator)
+        fitted = _fit(estimator, sequences, labels)
+        order = np.random.default_rng(0).permutation(len(sequences))
+        for method in ("predict", "predict_proba", "transform", "score_samples"):
+            if not hasattr(fitted, method):
+                continue
+            call = getattr(fitted, method)
+            full = call(sequences)
+            shuffled = call([sequences[i] for i in order])
+            subset = call(sequences[:3])
+            for got, index in ((shuffled, order), (subset, np.arange(3))):
+                for j, i in enumerate(index):
+                    np.testing.assert_allclose(
+                        np.asarray(got[j], dtype=float),
+                        np.asarray(full[i], dtype=float),
+                        rtol=1e-6,
+                        atol=1e-9,
+                        err_msg=method,
+                    )
 
     @pytest.mark.parametrize(
         "corrupt",

@@ -270,3 +270,48 @@ def test_backbone_configurations_are_nested_parameters():
         resolve_event_backbone("gwnet")
     with pytest.raises(TypeError, match="EventBackboneConfig"):
         resolve_event_backbone(3)
+
+
+# -------------------------------------------------------------- intensity
+def test_hawkes_intensity_is_the_kernel_sum(hawkes_data):
+    model = HawkesProcess().fit(hawkes_data)
+    sequence = hawkes_data[0]
+    times = np.linspace(sequence[0, 0], sequence[-1, 0] + 3.0, 50)
+    expected = [
+        model.mu_
+        + model.alpha_
+        * model.beta_
+        * np.exp(-model.beta_ * (t - sequence[sequence[:, 0] < t, 0])).sum()
+        for t in times[1:]
+    ]
+    got = model.intensity(sequence, times)
+    assert np.isnan(got[0])  # at the first event: no history
+    np.testing.assert_allclose(got[1:], expected, rtol=1e-10)
+    poisson = PoissonProcess().fit(hawkes_data)
+    np.testing.assert_allclose(poisson.intensity(sequence, times[1:]), poisson.rate_)
+
+
+@pytest.mark.parametrize("backbone", ["rmtpp", "thp", "lognorm_mix"])
+def test_neural_intensity_integrates_to_the_time_likelihood(hawkes_data, backbone):
+    # log f(tau_k) = log lambda(t_k) - integral of lambda over (t_{k-1}, t_k].
+    model = EventForecaster(backbone, max_epochs=1, batch_size=16, random_state=0)
+    model.fit(hawkes_data[:10])
+    sequence, k = hawkes_data[0], 4
+    a, b = sequence[k - 1, 0], sequence[k, 0]
+    grid = np.linspace(a, b, 4001)[1:]
+    lam = model.intensity(sequence, grid)
+    integral = np.trapezoid(lam, grid) + lam[0] * (grid[0] - a)
+    time_ll = model.score_components([sequence[: k + 1]], start_times=a, end_times=b)["time"]
+    np.testing.assert_allclose(np.log(lam[-1]) - integral, time_ll, rtol=2e-3, atol=2e-3)
+
+
+def test_intensity_rejects_bad_queries(hawkes_data):
+    model = PoissonProcess().fit(hawkes_data)
+    with pytest.raises(ValueError, match="times must be a finite array of shape"):
+        model.intensity(hawkes_data[0], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="with NaN or inf"):
+        model.intensity(hawkes_data[0], [1.0, np.nan])
+    with pytest.raises(TypeError, match="sequence must be one event sequence"):
+        model.intensity(hawkes_data[:2], [1.0])
+    with pytest.raises(ValueError, match="sequence"):
+        model.intensity(hawkes_data[0][::-1], [1.0])

@@ -19,7 +19,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
-from ._event_data import SPATIAL_COLUMNS, check_marks, observation_windows, read_sequences
+from ._event_data import (
+    SPATIAL_COLUMNS,
+    check_marks,
+    observation_windows,
+    read_intensity_query,
+    read_sequences,
+)
 
 
 class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
@@ -146,6 +152,27 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
             "total"
         ]
 
+    def intensity(self, sequence, times):
+        """Conditional intensity at each time, given the events before it.
+
+        Parameters
+        ----------
+        sequence : array-like of shape (n_events, n_columns)
+            One event sequence, in the training columns.
+        times : array-like of shape (n_times,)
+            Where to evaluate the intensity, in the units of time.
+
+        Returns
+        -------
+        intensity : ndarray of shape (n_times,)
+            Expected events per unit of time (all marks); NaN at times at or
+            before the first event, as :meth:`EventForecaster.intensity`.
+        """
+        check_is_fitted(self)
+        sequence, query, n_before = read_intensity_query(sequence, times, self.columns_)
+        out = self._time_intensity(sequence[:, 0], query, n_before)
+        return np.where(n_before > 0, out, np.nan)
+
     def __stfm_tags__(self):
         return STFMTags(
             data_kinds=("event",),
@@ -221,6 +248,9 @@ class PoissonProcess(_BaseEventBaseline):
             for s, a, b in zip(sequences, start, end, strict=True)
         )
         return n * np.log(self.rate_) - self.rate_ * float(np.sum(end - start)), n
+
+    def _time_intensity(self, event_times, query, n_before):
+        return np.full(query.shape, self.rate_)
 
 
 def _hawkes_terms(sequences, start, end, mu, alpha, beta):
@@ -327,3 +357,11 @@ class HawkesProcess(_BaseEventBaseline):
 
     def _time_log_likelihood(self, sequences, start, end):
         return _hawkes_terms(sequences, start, end, self.mu_, self.alpha_, self.beta_)
+
+    def _time_intensity(self, event_times, query, n_before):
+        # The sum over the events before each query, as in _hawkes_terms:
+        # a running log-sum-exp of beta * t_j, at most log(n) above 0.
+        cumulative = np.logaddexp.accumulate(self.beta_ * event_times)
+        before = cumulative[np.maximum(n_before - 1, 0)] - self.beta_ * query
+        excitation = np.where(n_before > 0, np.exp(before), 0.0)
+        return self.mu_ + self.alpha_ * self.beta_ * excitation

@@ -128,3 +128,32 @@ def make_pieces(sequences, start, end, max_length, context_length):
             }
             pieces.append(piece)
     return pieces
+
+
+def read_intensity_query(sequence, times, columns):
+    """Validate one sequence and its query times for ``intensity``.
+
+    Returns the checked sequence, the query times as a float array of shape
+    ``(n_times,)``, and for each time the number of events strictly before
+    it (0: the time precedes the first event, where the intensity is left
+    undefined).
+    """
+    if isinstance(sequence, SequenceData) or (
+        isinstance(sequence, list | tuple) and len(sequence) and np.ndim(sequence[0]) == 2
+    ):
+        raise TypeError(
+            "sequence must be one event sequence, an array of shape (n_events, "
+            f"{len(columns)}); call intensity once per sequence."
+        )
+    (checked,), _, _ = read_sequences([sequence], "sequence", columns, len(columns))
+    try:
+        query = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("times must be numbers, an array of shape (n_times,).") from None
+    if query.ndim != 1 or not np.all(np.isfinite(query)):
+        raise ValueError(
+            f"times must be a finite array of shape (n_times,); got shape {query.shape}"
+            + ("" if query.ndim != 1 else " with NaN or inf")
+            + "."
+        )
+    return checked, query, np.searchsorted(checked[:, 0], query, side="left")

@@ -30,6 +30,7 @@ from ._event_data import (
     check_marks,
     make_pieces,
     observation_windows,
+    read_intensity_query,
     read_sequences,
 )
 
@@ -562,6 +563,46 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         with torch.no_grad():
             contexts = self._last_contexts(module, sequences)
             return torch.exp(module.mark_log_proba(contexts)).cpu().numpy()
+
+    def intensity(self, sequence, times):
+        """Conditional intensity of the next event at each time, given the events before it.
+
+        ``lambda*(t) = f(t - t_i | H) / S(t - t_i | H)``, the hazard of the
+        time distribution after the last event ``t_i < t`` given the history
+        ``H`` up to it; summed over marks.
+
+        Parameters
+        ----------
+        sequence : array-like of shape (n_events, n_columns)
+            One event sequence, in the training columns.
+        times : array-like of shape (n_times,)
+            Where to evaluate the intensity, in the units of time.
+
+        Returns
+        -------
+        intensity : ndarray of shape (n_times,)
+            Expected events per unit of time; NaN at times at or before the
+            first event (no history to condition on).
+        """
+        check_is_fitted(self)
+        sequence, query, n_before = read_intensity_query(sequence, times, self.columns_)
+        out = np.full(query.shape, np.nan)
+        module = self._module()
+        histories = np.unique(n_before[n_before > 0])
+        with torch.no_grad():
+            for lo in range(0, len(histories), self.batch_size):
+                chunk = histories[lo : lo + self.batch_size]
+                contexts = self._last_contexts(module, [sequence[:k] for k in chunk])
+                for row, k in enumerate(chunk):
+                    at = np.flatnonzero(n_before == k)
+                    tau = torch.tensor((query[at] - sequence[k - 1, 0]) / self.time_scale_)
+                    tau = tau.clamp_min(1e-12)
+                    context = contexts[row].expand(len(at), -1)
+                    log_hazard = module.log_density(context, tau) - module.log_survival(
+                        context, tau
+                    )
+                    out[at] = torch.exp(log_hazard).cpu().numpy() / self.time_scale_
+        return out
 
     def sample(self, history, horizon_time, *, random_state=None, max_events=10_000):
         """Simulate the events that follow each history over a time span.
