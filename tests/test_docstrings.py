@@ -30,6 +30,7 @@ import pytest
 from sequence_fixtures import sequences_for
 from sklearn.base import is_classifier
 
+from sk_stfm.harmonize import TextSerializer
 from sk_stfm.utils import get_stfm_tags
 
 validate = pytest.importorskip("numpydoc.validate").validate
@@ -42,6 +43,7 @@ PACKAGES = (
     "sk_stfm.backbones",
     "sk_stfm.objectives",
     "sk_stfm.estimators",
+    "sk_stfm.adapters",
     "sk_stfm.utils",
     "sk_stfm.metrics",
     "sk_stfm.plotting",
@@ -177,12 +179,16 @@ def _estimator_classes():
 def test_fitted_attributes_are_documented(cls):
     X, y, adjacency = _fit_data()
     estimator = cls(**cls.get_test_params()[0])
-    if not estimator.__sklearn_tags__().input_tags.two_d_array or set(
+    if estimator.__sklearn_tags__().input_tags.string:
+        X, y = np.array(["rain", "sunny spells", "fog", "snow showers"] * 6), None  # texts
+    elif not estimator.__sklearn_tags__().input_tags.two_d_array or set(
         get_stfm_tags(estimator).data_kinds
     ) <= {"trajectory", "event"}:
         X, y = sequences_for(estimator)  # it takes lists of sequences
     elif estimator.__sklearn_tags__().input_tags.pairwise:
         X = np.abs(X[:, 0, 0, :1] - X[:, 0, 0, :1].T)  # a square distance matrix
+    elif isinstance(estimator, TextSerializer):
+        X, y = X[:, :, 0, 0], None  # series (n_series, n_steps), not windows
     if "adjacency" in estimator.get_params():
         estimator.set_params(adjacency=adjacency)
     if "max_epochs" in estimator.get_params():

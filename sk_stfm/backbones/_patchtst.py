@@ -42,6 +42,37 @@ def count_patches(n_steps, patch_len, stride, padding_patch="end"):
     return (padded - patch_len) // stride + 1
 
 
+def patch_series(x, patch_len, stride, padding_patch="end"):
+    """Cut every (node, channel) series of a batch into patches.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, n_steps, n_nodes, n_channels)
+        Input windows.
+    patch_len, stride : int
+        Length of a patch and steps between their starts.
+    padding_patch : {"end", None}, default="end"
+        ``"end"`` first extends each series with ``stride`` copies of its
+        last value (see :func:`count_patches`).
+
+    Returns
+    -------
+    patches : torch.Tensor of shape (batch * n_nodes * n_channels, n_patches, patch_len)
+        Series ordered as (batch, node, channel).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.backbones._patchtst import patch_series
+    >>> patch_series(torch.zeros(2, 64, 3, 1), patch_len=16, stride=8).shape
+    torch.Size([6, 8, 16])
+    """
+    series = x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])  # (B*N*C, T)
+    if padding_patch == "end":
+        series = torch.cat((series, series[:, -1:].expand(-1, stride)), dim=1)
+    return series.unfold(-1, patch_len, stride)
+
+
 class _FlattenHead(nn.Module):
     """Flatten the patch representations of each series and project to the horizon."""
 
@@ -253,10 +284,7 @@ class PatchTST(BaseBackbone):
         patches : torch.Tensor of shape (batch * n_nodes * n_channels, n_patches, patch_len)
             Patches of every series, series ordered as (batch, node, channel).
         """
-        series = x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])  # (B*N*C, T)
-        if self.padding_patch == "end":
-            series = torch.cat((series, series[:, -1:].expand(-1, self.stride)), dim=1)
-        return series.unfold(-1, self.patch_len, self.stride)
+        return patch_series(x, self.patch_len, self.stride, self.padding_patch)
 
     def _encode(self, x):
         x, statistics = self._normalize(x)

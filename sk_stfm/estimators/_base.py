@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Checkpoint, EarlyStopping, ProgressBar
 
+from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
 from ..objectives import BaseObjective, objectives_for, resolve_objective
@@ -137,7 +138,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "backbone": [str, BackboneConfig],
         "objective": [str, BaseObjective, None],
-        "adapter": [None],
+        "adapter": [BaseAdapter, None],
         "spatial": "no_validation",
         "window_shape": [tuple, list, None],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -246,18 +247,19 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     # ----------------------------------------------------------------- building
     def _resolve_components(self, n_nodes):
         """Resolve backbone, objective, adapter and space; check they fit the data."""
-        if self.adapter is not None:
-            raise ValueError(
-                "adapter must be None: transfer adapters are not available in this "
-                "version of sk_stfm."
-            )
+        self.adapter_ = self._resolve_adapter()
         self.spatial_ = resolve_spatial(self.spatial, n_nodes)
         self.backbone_ = resolve_backbone(self.backbone)
         self.objective_ = resolve_objective(
             self._default_objective if self.objective is None else self.objective
         )
-        spec = self.backbone_.spec()
-        tags = spec.tags
+        if self.adapter_ is not None and self.adapter_.generative:
+            return
+        if self.adapter_ is not None and self.adapter_.replaces_backbone:
+            tags, backbone_name = self.adapter_.backbone_tags(), self.adapter_.backbone_name
+        else:
+            spec = self.backbone_.spec()
+            tags, backbone_name = spec.tags, spec.name
         fits = (
             self.spatial_.kind in tags.data_kinds
             and self._task in tags.tasks
@@ -266,7 +268,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         if not fits:
             usable = compatible_backbones(self.spatial_.kind, self._task, self.spatial_.available())
             raise ValueError(
-                f"backbone {spec.name!r} cannot be used for {self._task} on "
+                f"backbone {backbone_name!r} cannot be used for {self._task} on "
                 f"{self.spatial_.kind} data (it takes {list(tags.data_kinds)} for "
                 f"{list(tags.tasks)} and requires {list(tags.requires)}). Backbones "
                 f"that fit: {usable}."
@@ -289,8 +291,28 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
             raise ValueError(
                 f"objective {name} needs a backbone with {sorted(missing)}, which "
-                f"backbone {spec.name!r} lacks. Backbones that fit: {usable}."
+                f"backbone {backbone_name!r} lacks. Backbones that fit: {usable}."
             )
+
+    def _is_generative(self):
+        adapter = getattr(self, "adapter_", None)
+        return adapter is not None and adapter.generative
+
+    def _resolve_adapter(self):
+        """A fresh copy of the ``adapter``, checked against the task (or None)."""
+        if self.adapter is None:
+            return None
+        if not isinstance(self.adapter, BaseAdapter):
+            raise TypeError(
+                "adapter must be None or an sk_stfm.adapters adapter such as FrozenLM(); "
+                f"got {type(self.adapter).__name__}."
+            )
+        if self._task not in self.adapter.tasks:
+            raise ValueError(
+                f"adapter {type(self.adapter).__name__} cannot serve {type(self).__name__} "
+                f"(it serves {list(self.adapter.tasks)}, not {self._task})."
+            )
+        return clone(self.adapter)
 
     def _seed(self, random_state=None):
         """A seed drawn from ``random_state``, or from the estimator's when None."""
@@ -303,6 +325,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             raise ValueError(
                 f"inference_dtype must be 'float64' or 'float32'; got {self.inference_dtype!r}."
             )
+        adapter = getattr(self, "adapter_", None)
+        # An adapter may fix it: quantized layers compute in float32.
+        if adapter is not None and adapter.inference_dtype is not None:
+            return _INFERENCE_DTYPES[adapter.inference_dtype]
         return _INFERENCE_DTYPES[self.inference_dtype]
 
     def _inference_module(self):
@@ -313,7 +339,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         for different batch sizes). The fitted network is never modified,
         so concurrent predictions are safe.
         """
-        return copy.deepcopy(self.net_.module_).to(self._inference_dtype()).eval()
+        module = copy.deepcopy(self.net_.module_).to(self._inference_dtype()).eval()
+        if getattr(self, "adapter_", None) is not None:
+            module = self.adapter_.inference_module(module)
+        return module
 
     def _callbacks(self, has_validation, stage="train"):
         callbacks = []
@@ -430,6 +459,19 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
             mean = np.nanmean(windows, axis=(0, 1))
         self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
+        if self._is_generative():
+            horizon, n_targets = self._output_shape()
+            # A generative adapter (prompting) trains no network: it keeps
+            # what it needs to forecast, seeded like a training run.
+            self.forecaster_ = self.adapter_.make_forecaster(
+                self._fill_missing(windows),
+                targets,
+                horizon=horizon,
+                n_targets=n_targets,
+                random_state=self._seed(),
+            )
+            self.n_epochs_ = 0
+            return self
         train = WindowDataset(_as_tensor(self._fill_missing(windows)), _as_target(targets))
         raw_windows = {"train": windows, "validation": None}
         validation = None
@@ -467,9 +509,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _build_backbone(self):
         n_steps, n_nodes, n_channels = self.window_shape_
-        return self.backbone_.build(
-            n_steps, n_nodes, n_channels, *self._output_shape(), spatial=self.spatial_
+        if getattr(self, "adapter_", None) is None:
+            return self.backbone_.build(
+                n_steps, n_nodes, n_channels, *self._output_shape(), spatial=self.spatial_
+            )
+        module = self.adapter_.build_backbone(
+            self.backbone_, n_steps, n_nodes, n_channels, *self._output_shape(), self.spatial_
         )
+        return self.adapter_.adapt(module)
 
     def _train_task(self, train):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
@@ -490,7 +537,13 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         The pretext targets are the input windows themselves, with their
         missing values still NaN so that the loss leaves them out.
         """
-        pretext = self.objective_.make_pretext(module)
+        pretext, epochs = None, None
+        adapter = getattr(self, "adapter_", None)
+        if adapter is not None:
+            pretext = adapter.make_pretext(module)
+            epochs = getattr(adapter, "pretrain_epochs", None)
+        if pretext is None:
+            pretext, epochs = self.objective_.make_pretext(module), self.objective_.pretrain_epochs
         if pretext is None:
             self.pretrain_history_ = None
             return
@@ -506,7 +559,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             has_validation,
             seed,
             stage="pretrain",
-            max_epochs=self.objective_.pretrain_epochs,
+            max_epochs=epochs,
         )
         net.fit(pretext_train, None)
         self.pretrain_history_ = net.history
@@ -530,6 +583,11 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
+        if self._is_generative():
+            outputs = self.forecaster_.predict(
+                self._fill_missing(windows), self._seed(random_state)
+            )
+            return np.asarray(outputs, dtype=np.float64)
         module = self._inference_module()
         dtype = self._inference_dtype()
         dataset = WindowDataset(_as_tensor(self._fill_missing(windows), dtype))
@@ -570,6 +628,12 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             The destination.
         """
         check_is_fitted(self)
+        if self._is_generative():
+            raise NotImplementedError(
+                f"save() stores network weights, and adapter {type(self.adapter).__name__} "
+                "trains none; pickle the estimator instead (its language model is reloaded "
+                "from local files)."
+            )
         fitted = {name: getattr(self, name) for name in self._fitted_attributes}
         save_estimator(self, path, fitted)
         return path

@@ -6,8 +6,12 @@ parameter is described once.
 """
 
 TRAINING_PARAMETERS = """\
-    adapter : None, default=None
-        Transfer adapter; none is available in this version.
+    adapter : BaseAdapter or None, default=None
+        Transfer adapter (:mod:`sk_stfm.adapters`): a pre-trained language
+        model as the backbone (``FrozenLM``, ``Reprogramming``,
+        ``Alignment``), low-rank fine-tuning (``LoRA``), quantized inference
+        (``Quantize``) or prompting (``Prompt``, forecasting only). ``None``
+        trains the backbone from scratch.
     spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
         Spatial context of the nodes: an adjacency or a grid shape.
     window_shape : tuple of int (n_steps, n_nodes, n_channels) or None, default=None
@@ -58,7 +62,13 @@ TRAINING_PARAMETERS = """\
 
 TRAINING_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
-        The trained network, with its ``history``.
+        The trained network, with its ``history`` (absent with a generative
+        adapter such as ``Prompt``, which trains none).
+    adapter_ : BaseAdapter or None
+        A copy of ``adapter`` used by the fit (it records, e.g., the
+        parameter counts of ``LoRA``).
+    forecaster_ : object
+        Only with a generative adapter: the fitted forecasting function.
     backbone_ : BackboneConfig
         The resolved backbone configuration.
     objective_ : BaseObjective
@@ -73,8 +83,8 @@ TRAINING_ATTRIBUTES = """\
     n_epochs_ : int
         Epochs trained (task stage).
     pretrain_history_ : skorch.History or None
-        History of the objective's self-supervised pre-training stage
-        (``None`` for objectives without one).
+        History of the self-supervised pre-training stage of the objective
+        or the adapter (``None`` without one).
     n_features_in_ : int
         Number of features per sample of ``X``.
 """

@@ -19,8 +19,11 @@ from ._missing import MissingValueImputer
 from ._outliers import OutlierClipper
 from ._patching import TemporalPatcher
 from ._scaling import STStandardScaler
+from ._side_info import SideInfoJoiner
 from ._spatial_patching import SpatialPatcher
 from ._stay_points import STAY_POINT_COLUMNS, StayPointDetector
+from ._text_embedder import TextEmbedder
+from ._text_serializer import TextSerializer
 from ._trajectory_cleaning import TrajectoryCleaner
 from ._trajectory_collections import sequences_from_trajectories
 from ._trajectory_resampling import TrajectoryResampler
@@ -38,9 +41,12 @@ __all__ = [
     "OutlierClipper",
     "STAY_POINT_COLUMNS",
     "STStandardScaler",
+    "SideInfoJoiner",
     "SpatialPatcher",
     "StayPointDetector",
     "TemporalPatcher",
+    "TextEmbedder",
+    "TextSerializer",
     "TrajectoryCleaner",
     "TrajectoryResampler",
     "add_time_channel",
