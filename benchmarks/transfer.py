@@ -86,13 +86,15 @@ def _models(args, setting):
     lm = dict(lm="minilm", n_layers=args.n_layers, patch_len=16, stride=16)
     models = {
         "patchtst": lambda: _estimator(None, args.budget, 5e-4),
-        "FrozenLM": lambda: _estimator(FrozenLM(**lm), args.budget, 1e-3),
-        "LoRA": lambda: _estimator(LoRA(r=8, alpha=16, base=FrozenLM(**lm)), args.budget, 1e-3),
+        "FrozenLM": lambda: _estimator(FrozenLM(**lm), args.budget, args.lm_lr),
+        "LoRA": lambda: _estimator(
+            LoRA(r=8, alpha=16, base=FrozenLM(**lm)), args.budget, args.lm_lr
+        ),
         "Reprogramming": lambda: _estimator(
-            Reprogramming(prompt=DESCRIPTION, **lm), args.budget, 1e-3
+            Reprogramming(prompt=DESCRIPTION, **lm), args.budget, args.lm_lr
         ),
     }
-    for name in SETTING_MODELS[setting]:
+    for name in args.models or SETTING_MODELS[setting]:
         yield name, models[name]()
 
 
@@ -121,6 +123,7 @@ def run(args):
     rows, patchtst = [], None
     for setting in args.settings:
         X, y = _settings(windows, setting, args.train_stride)
+        label = f"full, every {args.train_stride}th window" if setting == "full" else setting
         for name, model in _models(args, setting):
             start = time.perf_counter()
             model.fit(X, y, validation_data=validation)
@@ -128,7 +131,7 @@ def run(args):
             prediction, predict_seconds = _timed_predict(model, windows.X_test)
             trainable, total = _parameters(model)
             row = {
-                "setting": setting,
+                "setting": label,
                 "model": name,
                 "n_train_windows": len(X),
                 "mse": masked_mse(windows.y_test, prediction),
@@ -137,12 +140,17 @@ def run(args):
                 "total_parameters": total,
                 "fit_seconds": round(fit_seconds, 1),
                 "epochs": model.n_epochs_,
+                "lr": model.lr,
+                "best_valid_loss": float(np.min(model.net_.history[:, "valid_loss"])),
                 "predict_seconds": round(predict_seconds, 1),
             }
             if name == "LoRA":
-                row["lora_share_of_adapted"] = model.adapter_.n_trainable_ / (
-                    model.adapter_.n_adapted_
-                )
+                # The low-rank updates, and everything that trains (with the
+                # task's patch projection and head), over the adapted LM.
+                adapted = model.adapter_.n_adapted_
+                row["lora_parameters"] = model.adapter_.n_lora_
+                row["lora_share_of_adapted"] = model.adapter_.n_lora_ / adapted
+                row["trainable_share_of_adapted"] = model.adapter_.n_trainable_ / adapted
             rows.append(row)
             print(row, flush=True)
             if name == "FrozenLM":
@@ -206,6 +214,8 @@ def main():
     parser.add_argument("--settings", nargs="*", default=["full", "few-shot"])
     parser.add_argument("--train-stride", type=int, default=8)
     parser.add_argument("--n-layers", type=int, default=3)
+    parser.add_argument("--lm-lr", type=float, default=1e-3)
+    parser.add_argument("--models", nargs="*", help="a subset of each setting's models")
     parser.add_argument("--prompt-windows", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -218,7 +228,7 @@ def main():
             f"{r['setting']:<32} {r['model']:<30} {r['mse']:>7.4f} {r['mae']:>7.4f} "
             f"{r.get('trainable_parameters', '') or '':>9} {r.get('fit_seconds') or '':>7}"
         )
-    rerun = set(args.settings) | ({r["setting"] for r in rows if "zero-shot" in r["setting"]})
+    rerun = {r["setting"] for r in rows}
     kept = [r for r in previous_results(RESULTS) if r["setting"] not in rerun]
     published = {
         row.model: [row.mse, row.mae]

@@ -271,7 +271,7 @@ def test_lora_share_of_a_real_sized_lm_is_small():
     adapter = LoRA(base=FrozenLM(lm=config, n_layers=6))
     module = adapter.adapt(adapter.build_backbone(None, 96, 1, 1, 24, 1, None))
     lora = sum(p.numel() for n, p in module.named_parameters() if "lora_" in n)
-    assert lora / adapter.n_adapted_ < 0.05
+    assert lora == adapter.n_lora_ and lora / adapter.n_adapted_ < 0.05
 
 
 def test_lora_fine_tunes_a_saved_pretrained_encoder(sines, tmp_path):

@@ -137,7 +137,7 @@ class FeatureEnhancer(
         Number of features per sample.
     n_features_in_ : int
         Number of features (values) per sample seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
     frame_shape_ : tuple of int (H, W, n_channels)
         ``"mobilenetv2"``: shape of the frames seen in ``fit``.
@@ -314,7 +314,7 @@ class FeatureEnhancer(
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, `n_features_out_`)
             Float64 features.
         """
         check_is_fitted(self)

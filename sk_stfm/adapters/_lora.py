@@ -103,7 +103,9 @@ class LoRA(BaseAdapter):
     ----------
     n_trainable_ : int
         Set on the adapter copy the estimator holds (``adapter_``) once
-        built: parameters that train.
+        built: parameters that train, the task parts included.
+    n_lora_ : int
+        Parameters of the low-rank updates alone.
     n_adapted_ : int
         Parameters of the adapted (frozen) model, for the share that trains.
 
@@ -248,6 +250,7 @@ class LoRA(BaseAdapter):
                 keep = keep or name in before
             parameter.requires_grad_(keep)
         self.n_trainable_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        self.n_lora_ = sum(p.numel() for n, p in module.named_parameters() if "lora_" in n)
         return module
 
     def inference_module(self, module):

@@ -101,7 +101,7 @@ class SideInfoJoiner(BaseSTTransformer):
         Number of channels seen in ``fit``.
     n_features_in_ : int
         Number of features per sample seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when 2-D ``X`` is a DataFrame with string column names.
 
     See Also

@@ -171,7 +171,7 @@ class TextEmbedder(
         ``n_features_in_ * embedding_size_``.
     n_features_in_ : int
         Number of text columns (1 for a 1-D sequence of texts).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also
@@ -360,7 +360,7 @@ class TextEmbedder(
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_columns * embedding_size_)
+        embeddings : ndarray of shape (n_samples, n_columns * `embedding_size_`)
             Float64 embeddings, column after column.
         """
         check_is_fitted(self)
