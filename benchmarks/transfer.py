@@ -214,7 +214,7 @@ def main():
     parser.add_argument("--settings", nargs="*", default=["full", "few-shot"])
     parser.add_argument("--train-stride", type=int, default=8)
     parser.add_argument("--n-layers", type=int, default=3)
-    parser.add_argument("--lm-lr", type=float, default=1e-3)
+    parser.add_argument("--lm-lr", type=float, default=1e-4)
     parser.add_argument("--models", nargs="*", help="a subset of each setting's models")
     parser.add_argument("--prompt-windows", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
@@ -228,8 +228,9 @@ def main():
             f"{r['setting']:<32} {r['model']:<30} {r['mse']:>7.4f} {r['mae']:>7.4f} "
             f"{r.get('trainable_parameters', '') or '':>9} {r.get('fit_seconds') or '':>7}"
         )
-    rerun = {r["setting"] for r in rows}
-    kept = [r for r in previous_results(RESULTS) if r["setting"] not in rerun]
+    # A rerun replaces its own (setting, model) rows and keeps the others.
+    rerun = {(r["setting"], r["model"]) for r in rows}
+    kept = [r for r in previous_results(RESULTS) if (r["setting"], r["model"]) not in rerun]
     published = {
         row.model: [row.mse, row.mae]
         for row in published_baselines("ETTh1").query("horizon == @HORIZON").itertuples()
