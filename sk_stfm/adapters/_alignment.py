@@ -231,7 +231,7 @@ class Alignment(LanguageModelAdapter):
         self.stride = stride
         self.dropout = dropout
 
-    def _backbone_kwargs(self, model):
+    def _backbone_kwargs(self, model, n_steps, horizon):
         hidden = int(model.config.hidden_size)
         tokenizer = None
         if not isinstance(self.prototypes, numbers.Integral):

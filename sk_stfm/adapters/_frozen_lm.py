@@ -70,7 +70,7 @@ class LanguageModelAdapter(BaseAdapter):
         freeze_except(model, tuple(self.train))
         return model
 
-    def _backbone_kwargs(self, model):
+    def _backbone_kwargs(self, model, n_steps, horizon):
         """Extra keyword arguments of :class:`LanguageModelBackbone`."""
         return {}
 
@@ -104,7 +104,7 @@ class LanguageModelAdapter(BaseAdapter):
             patch_len=self.patch_len,
             stride=self.stride,
             dropout=self.dropout,
-            **self._backbone_kwargs(model),
+            **self._backbone_kwargs(model, n_steps, horizon),
         )
 
 

@@ -81,19 +81,26 @@ def describe_lm(lm):
     return f"{model_type} config"
 
 
+def _local_source(lm):
+    """``(directory, from_pretrained keyword arguments)`` of a named or local model."""
+    if str(lm) in _INSTALL:
+        directory, gguf = _shipped_location(str(lm))
+    else:
+        directory, gguf = lm, None
+    # Local files only: sk_stfm never downloads.
+    kwargs = {"local_files_only": True}
+    if gguf is not None:
+        kwargs["gguf_file"] = gguf
+    return directory, kwargs
+
+
 def _load(lm, causal):
     transformers = _transformers()
     auto = transformers.AutoModelForCausalLM if causal else transformers.AutoModel
     if not isinstance(lm, str | os.PathLike):
         describe_lm(lm)  # type check
         return auto.from_config(copy.deepcopy(lm))
-    if str(lm) in _INSTALL:
-        directory, gguf = _shipped_location(str(lm))
-    else:
-        directory, gguf = lm, None
-    kwargs = {"local_files_only": True}
-    if gguf is not None:
-        kwargs["gguf_file"] = gguf
+    directory, kwargs = _local_source(lm)
     progress = transformers.utils.logging.is_progress_bar_enabled()
     # Loading is quiet: no weight-loading progress bars inside a fit.
     transformers.utils.logging.disable_progress_bar()
@@ -188,13 +195,7 @@ def load_tokenizer(lm):
             "a tokenizer needs lm to be 'minilm', 'smollm2' or a local model path; a "
             "configuration has no vocabulary."
         )
-    if str(lm) in _INSTALL:
-        directory, gguf = _shipped_location(str(lm))
-    else:
-        directory, gguf = lm, None
-    kwargs = {"local_files_only": True}
-    if gguf is not None:
-        kwargs["gguf_file"] = gguf
+    directory, kwargs = _local_source(lm)
     try:
         return transformers.AutoTokenizer.from_pretrained(str(directory), **kwargs)
     except OSError as exc:

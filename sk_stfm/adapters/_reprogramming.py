@@ -249,20 +249,10 @@ class Reprogramming(LanguageModelAdapter):
         self.stride = stride
         self.dropout = dropout
 
-    def build_backbone(self, backbone, n_steps, n_nodes, n_channels, horizon, n_targets, spatial):
-        # The prompt states the window and horizon: remember them for it.
-        self._prompt_shape = (int(n_steps), int(horizon))
-        return super().build_backbone(
-            backbone, n_steps, n_nodes, n_channels, horizon, n_targets, spatial
-        )
-
-    build_backbone.__doc__ = LanguageModelAdapter.build_backbone.__doc__
-
-    def _backbone_kwargs(self, model):
+    def _backbone_kwargs(self, model, n_steps, horizon):
         tokenizer = self.tokenizer if self.tokenizer is not None else load_tokenizer(self.lm)
         words = model.get_input_embeddings()
         words.weight.requires_grad_(False)
-        n_steps, horizon = self._prompt_shape
         return {
             "embedding": TextPrototypes(
                 words,

@@ -294,8 +294,13 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 f"backbone {backbone_name!r} lacks. Backbones that fit: {usable}."
             )
 
+    def _fitted_adapter(self):
+        """The adapter of the fit, or None (also for subclasses that resolve
+        their components without one, e.g. the trajectory estimators)."""
+        return getattr(self, "adapter_", None)
+
     def _is_generative(self):
-        adapter = getattr(self, "adapter_", None)
+        adapter = self._fitted_adapter()
         return adapter is not None and adapter.generative
 
     def _resolve_adapter(self):
@@ -325,7 +330,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             raise ValueError(
                 f"inference_dtype must be 'float64' or 'float32'; got {self.inference_dtype!r}."
             )
-        adapter = getattr(self, "adapter_", None)
+        adapter = self._fitted_adapter()
         # An adapter may fix it: quantized layers compute in float32.
         if adapter is not None and adapter.inference_dtype is not None:
             return _INFERENCE_DTYPES[adapter.inference_dtype]
@@ -340,8 +345,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         so concurrent predictions are safe.
         """
         module = copy.deepcopy(self.net_.module_).to(self._inference_dtype()).eval()
-        if getattr(self, "adapter_", None) is not None:
-            module = self.adapter_.inference_module(module)
+        adapter = self._fitted_adapter()
+        if adapter is not None:
+            module = adapter.inference_module(module)
         return module
 
     def _callbacks(self, has_validation, stage="train"):
@@ -509,7 +515,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _build_backbone(self):
         n_steps, n_nodes, n_channels = self.window_shape_
-        if getattr(self, "adapter_", None) is None:
+        if self._fitted_adapter() is None:
             return self.backbone_.build(
                 n_steps, n_nodes, n_channels, *self._output_shape(), spatial=self.spatial_
             )
@@ -538,7 +544,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         missing values still NaN so that the loss leaves them out.
         """
         pretext, epochs = None, None
-        adapter = getattr(self, "adapter_", None)
+        adapter = self._fitted_adapter()
         if adapter is not None:
             pretext = adapter.make_pretext(module)
             epochs = getattr(adapter, "pretrain_epochs", None)
