@@ -39,8 +39,8 @@ def all_estimators(type_filter=None):
             continue
         try:
             module = import_module(info.name)
-        except ImportError:
-            if info.name.startswith(_OPTIONAL_ROOTS):
+        except ImportError as exc:
+            if info.name.startswith(_OPTIONAL_ROOTS) and _missing_extra(exc):
                 continue
             raise
         for name, cls in inspect.getmembers(module, inspect.isclass):
@@ -62,6 +62,12 @@ def all_estimators(type_filter=None):
             f"type_filter must be 'transformer', 'estimator' or None; got {type_filter!r}."
         )
     return estimators
+
+
+def _missing_extra(exc):
+    """Whether an ImportError is an optional package missing, not a bug in sk_stfm."""
+    missing = exc.name or getattr(exc.__cause__, "name", None) or ""
+    return bool(missing) and not missing.startswith("sk_stfm")
 
 
 def _is_public_estimator(cls):
