@@ -43,6 +43,8 @@ PACKAGES = (
     "sk_stfm.backbones",
     "sk_stfm.objectives",
     "sk_stfm.estimators",
+    "sk_stfm.forecasting",
+    "sk_stfm.tuning",
     "sk_stfm.adapters",
     "sk_stfm.utils",
     "sk_stfm.metrics",

@@ -29,6 +29,12 @@ from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
+from ._distributed import (
+    ACCELERATE,
+    accelerated_net_class,
+    accelerated_net_options,
+    accelerator_device,
+)
 from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
 from ._spatial import resolve_spatial
@@ -389,7 +395,15 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             _OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
         )
         generator = torch.Generator().manual_seed(seed)
-        return NeuralNet(
+        if self.device == ACCELERATE:
+            net_class, options = accelerated_net_class(), accelerated_net_options()
+        else:
+            net_class, options = NeuralNet, {
+                "iterator_train": TensorBatchLoader,
+                "iterator_valid": TensorBatchLoader,
+                "device": self._device(),
+            }
+        return net_class(
             module=module,
             criterion=criterion,
             optimizer=optimizer,
@@ -397,20 +411,20 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             optimizer__weight_decay=self.weight_decay,
             max_epochs=self.max_epochs if max_epochs is None else max_epochs,
             batch_size=self.batch_size,
-            iterator_train=TensorBatchLoader,
-            iterator_valid=TensorBatchLoader,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
             train_split=train_split,
             callbacks=self._callbacks(has_validation, stage),
-            device=self._device(),
             verbose=int(self.verbose),
             # Checkpoints are read back without unpickling arbitrary objects,
             # whatever the skorch version's default.
             torch_load_kwargs={"weights_only": True},
+            **options,
         )
 
     def _device(self):
+        if self.device == ACCELERATE:
+            return accelerator_device()
         return resolve_device(self.device)
 
     # ------------------------------------------------------------- task hooks

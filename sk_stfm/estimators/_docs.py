@@ -38,7 +38,12 @@ TRAINING_PARAMETERS = """\
         window alone (stride-1 windows). ``0``, or too few windows for such
         a split, disables validation (and early stopping).
     device : str, default="cpu"
-        Torch device; ``"auto"`` picks CUDA when available.
+        Torch device; ``"auto"`` picks CUDA when available;
+        ``"accelerate"`` trains through Hugging Face Accelerate (skorch's
+        ``AccelerateMixin``): data-parallel over the processes started by
+        ``accelerate launch`` (GPUs) or ``torchrun`` (CPUs, with
+        ``ACCELERATE_USE_CPU=1``), with the launch's mixed precision, and
+        a history synchronised so that early stopping agrees everywhere.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout, shuffling and sampling.
     verbose : int, default=0

@@ -62,7 +62,15 @@ class TrialPruningCallback(Callback):
         return self.fold * STEPS_PER_FOLD + int(epoch)
 
     def on_epoch_end(self, net, **kwargs):
-        """Report the monitored score; raise ``TrialPruned`` if the pruner says so."""
+        """Report the monitored score; raise ``TrialPruned`` if the pruner says so.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained.
+        **kwargs : dict
+            Other arguments skorch passes to callbacks (unused).
+        """
         last = net.history[-1]
         if self.monitor not in last:
             return  # no validation split in this fit: nothing to report
