@@ -1,5 +1,6 @@
 """Common checks run on every public sk_stfm estimator and transformer."""
 
+import importlib.util
 import inspect
 import pickle
 import re
@@ -366,3 +367,25 @@ class TestSequenceEstimators:
                 call = getattr(fitted, method)
                 with pytest.raises((ValueError, TypeError), match=_argument(call)):
                     call(bad)
+
+
+# sktime's conformance suite for the sktime forecasters (sktime is an extra).
+
+
+def _sktime_forecasters():
+    if importlib.util.find_spec("sktime") is None:
+        return []
+    from sk_stfm.forecasting import STFMForecaster
+
+    return [STFMForecaster(**params) for params in STFMForecaster.get_test_params()]
+
+
+@pytest.mark.parametrize(
+    "forecaster", _sktime_forecasters(), ids=lambda f: " ".join(repr(f).split())
+)
+def test_sktime_check_estimator(forecaster):
+    from sktime.utils.estimator_checks import check_estimator
+
+    results = check_estimator(forecaster, raise_exceptions=False, verbose=False)
+    failed = {name: result for name, result in results.items() if result != "PASSED"}
+    assert results and not failed, failed

@@ -1,0 +1,345 @@
+"""STFMForecaster: an sk_stfm window forecaster behind sktime's forecasting API."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sktime.forecasting.base import BaseForecaster
+
+from ..data import make_windows
+from ..data._validation import check_int
+from ..estimators import DLinearConfig, MLPConfig, STForecaster
+from ..objectives import Diffusion
+from ._observations import Observations
+
+
+def _default_estimator():
+    return STForecaster()
+
+
+def _is_probabilistic(estimator):
+    """Whether ``estimator`` forecasts quantiles (``available_if`` hides the method)."""
+    try:
+        return hasattr(estimator, "predict_quantiles")
+    except (TypeError, ValueError):
+        # An invalid objective is reported by fit, not by the constructor.
+        return False
+
+
+class STFMForecaster(BaseForecaster):
+    """Any sk_stfm window forecaster as an sktime forecaster.
+
+    ``fit(y, X, fh)`` cuts the series into windows of ``history`` input
+    steps and ``max(fh)`` target steps (:func:`~sk_stfm.data.make_windows`)
+    and trains a clone of ``estimator`` on them; ``predict`` feeds it the
+    last ``history`` steps observed and returns the steps of ``fh``. The
+    forecaster is global: a panel (``pd-multiindex``, instances x time) is
+    one window array whose nodes are the instances, so one model learns
+    from all of them and a graph backbone sees them as the nodes of its
+    graph. Columns of ``y`` are the target channels; the columns of ``X``
+    are appended to the input channels as side information.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        A window forecaster with ``fit(X, y)`` and ``predict(X)`` on arrays
+        of shape ``(n_windows, n_steps, n_nodes, n_channels)``, such as
+        :class:`~sk_stfm.estimators.STForecaster` (the default, ``None``,
+        is ``STForecaster()``). Cloned in ``fit``. With a ``predict_quantiles``
+        method (a probabilistic objective such as
+        :class:`~sk_stfm.objectives.Diffusion`) the forecaster also gives
+        ``predict_quantiles`` and ``predict_interval``.
+    history : int, default=48
+        Input steps of each window: the look-back the model forecasts from.
+        ``y`` in ``fit`` needs at least ``history + max(fh)`` steps (one
+        training window).
+    stride : int, default=1
+        Steps between the starts of consecutive training windows; a larger
+        stride trains on fewer windows of a long series.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted clone of ``estimator`` (``STForecaster()`` if it is
+        ``None``).
+    horizon_ : int
+        Target steps of the windows: the largest step of ``fh``.
+
+    See Also
+    --------
+    sk_stfm.estimators.STForecaster : The window forecaster wrapped by default.
+    sk_stfm.data.make_windows : How the series is cut into training windows.
+
+    Notes
+    -----
+    ``fh`` must be out of sample (steps after the cutoff); the network
+    forecasts steps ``1 .. max(fh)`` at once and the steps of ``fh`` are
+    taken from them. The horizon is fixed by ``fit``: predicting another
+    ``fh`` needs a new fit, as sktime's ``requires-fh-in-fit`` tag says.
+
+    Exogenous ``X`` is only used over the past: each input window holds
+    the ``X`` of its ``history`` steps, so ``predict`` needs no future
+    ``X`` (one passed is ignored), and the ``X`` given to ``fit`` and
+    ``update`` provides the context. Steps of ``X`` that are not given (an
+    ``update`` without ``X``) are missing values, which the window model
+    fills like any other.
+
+    ``update(y, X, update_params=False)`` appends the new steps to the
+    observed series, so that the next forecast starts from them, and keeps
+    the weights. ``update_params=True`` refits a fresh clone of
+    ``estimator`` on all the steps observed so far (sk_stfm estimators have
+    no incremental training yet).
+
+    Missing values (NaN) are allowed in ``y`` and ``X`` when the estimator
+    allows them, as ``STForecaster`` does: inputs are filled along time and
+    missing targets are left out of the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sk_stfm.estimators import STForecaster
+    >>> from sk_stfm.forecasting import STFMForecaster
+    >>> t = np.arange(240)
+    >>> index = pd.period_range("2024-01-01", periods=240, freq="h")
+    >>> y = pd.Series(np.sin(2 * np.pi * t / 24), index=index, name="load")
+    >>> forecaster = STFMForecaster(
+    ...     STForecaster(backbone="dlinear", max_epochs=10, random_state=0), history=48
+    ... )
+    >>> forecaster = forecaster.fit(y, fh=[1, 2, 3])
+    >>> y_pred = forecaster.predict()
+    >>> y_pred.index[0], y_pred.shape
+    (Period('2024-01-11 00:00', 'h'), (3,))
+    """
+
+    _tags = {
+        "authors": ["sk_stfm developers"],
+        "maintainers": ["sk_stfm developers"],
+        # Series are one node, panels are nodes of one window array;
+        # hierarchical data is vectorized by sktime over the upper levels.
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex"],
+        "capability:multivariate": True,
+        "capability:exogenous": True,
+        # Future X is never read: a window holds the X of its past steps.
+        "capability:non_contiguous_X": True,
+        "capability:categorical_in_X": False,
+        "capability:missing_values": True,
+        # The nodes of a window array share their time steps.
+        "capability:unequal_length": False,
+        # The network is trained for the steps after the cutoff.
+        "capability:insample": False,
+        "capability:pred_int:insample": False,
+        # Set per instance by __dynamic_tags__ from the estimator.
+        "capability:pred_int": True,
+        "property:randomness": "stochastic",
+        "capability:random_state": False,
+        # The horizon is the length of the training targets.
+        "requires-fh-in-fit": True,
+        "X-y-must-have-same-index": True,
+        # update refits for new parameters: no on-line training.
+        "capability:update": False,
+        "fit_is_empty": False,
+    }
+
+    def __init__(self, estimator=None, history=48, stride=1):
+        self.estimator = estimator
+        self.history = history
+        self.stride = stride
+        super().__init__()
+
+    def __dynamic_tags__(self):
+        """Set the tags that depend on the wrapped estimator."""
+        self._set_estimator_tags()
+
+    def _set_estimator_tags(self):
+        estimator = _default_estimator() if self.estimator is None else self.estimator
+        params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+        # An int seed fixes weights, shuffling and sampling: same data, same forecasts.
+        seeded = isinstance(params.get("random_state"), numbers.Integral)
+        self.set_tags(
+            **{
+                "capability:pred_int": _is_probabilistic(estimator),
+                "property:randomness": "deterministic" if seeded else "stochastic",
+            }
+        )
+
+    # ------------------------------------------------------------- fitting
+    def _fit(self, y, X, fh):
+        """Train a clone of ``estimator`` on the windows of ``y`` and ``X``.
+
+        Parameters
+        ----------
+        y : pd.DataFrame
+            Targets: one series, or a panel with a 2-level row MultiIndex.
+        X : pd.DataFrame or None
+            Exogenous series on an index that contains that of ``y``.
+        fh : ForecastingHorizon
+            Out-of-sample steps to forecast.
+
+        Returns
+        -------
+        self : STFMForecaster
+            The fitted forecaster.
+        """
+        # skbase sets nested parameters (``estimator__objective``) after
+        # rebuilding the instance, so the tags are brought up to date here.
+        self._set_estimator_tags()
+        self.horizon_ = int(np.max(fh.to_relative(self.cutoff).to_numpy()))
+        self._observations = Observations.from_frames(y, X)
+        self._train()
+        return self
+
+    def _train(self):
+        """Fit a fresh clone of ``estimator`` on every window observed."""
+        history = check_int(self.history, "history")
+        stride = check_int(self.stride, "stride")
+        observations = self._observations
+        n_steps, needed = len(observations.index), history + self.horizon_
+        if n_steps < needed:
+            raise ValueError(
+                f"y has {n_steps} time steps, fewer than history + max(fh) = {history} + "
+                f"{self.horizon_} = {needed} (one training window); pass a longer series "
+                "or lower history."
+            )
+        X_windows, y_windows = make_windows(observations.values(), history, self.horizon_, stride)
+        estimator = _default_estimator() if self.estimator is None else self.estimator
+        # Targets are the first channels of the windows: y, not X.
+        self.estimator_ = clone(estimator).fit(X_windows, y_windows[..., : observations.n_targets])
+
+    def _update(self, y, X=None, update_params=True):
+        """Append the new steps; with ``update_params``, refit on all of them.
+
+        Parameters
+        ----------
+        y : pd.DataFrame
+            New targets, with the instances of ``fit``.
+        X : pd.DataFrame or None, default=None
+            New exogenous values.
+        update_params : bool, default=True
+            Refit the estimator on all steps observed so far.
+
+        Returns
+        -------
+        self : STFMForecaster
+            The updated forecaster.
+        """
+        self._observations = self._observations.extend(y, X)
+        if update_params:
+            self._train()
+        return self
+
+    # ---------------------------------------------------------- forecasting
+    def _last_window(self):
+        return self._observations.last_window(self.history, self.cutoff[0])
+
+    def _steps(self, fh):
+        """Positions of the steps of ``fh`` among the ``horizon_`` forecast ones."""
+        return fh.to_relative(self.cutoff).to_numpy().astype(int) - 1
+
+    def _forecast_frame(self, forecast, fh, columns):
+        """Frame of ``forecast`` (horizon, nodes, columns) at the steps of ``fh``."""
+        index = fh.to_absolute_index(self.cutoff)
+        return self._observations.to_frame(forecast[self._steps(fh)], index, columns)
+
+    def _predict(self, fh, X):
+        """Forecast the steps of ``fh`` from the last ``history`` observed steps.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+            Out-of-sample steps, as in ``fit``.
+        X : pd.DataFrame or None
+            Exogenous series of the forecast period, not used (see Notes of
+            the class).
+
+        Returns
+        -------
+        y_pred : pd.DataFrame
+            Point forecasts in the layout of ``y``.
+        """
+        forecast = np.asarray(self.estimator_.predict(self._last_window()), dtype=np.float64)
+        forecast = forecast.reshape(self._forecast_shape())
+        return self._forecast_frame(forecast, fh, pd.Index(self._get_varnames()))
+
+    def _forecast_shape(self):
+        n_nodes = self._observations.targets.shape[1]
+        return self.horizon_, n_nodes, self._observations.n_targets
+
+    def _predict_quantiles(self, fh, X, alpha):
+        """Quantile forecasts from the samples of a probabilistic estimator.
+
+        Parameters
+        ----------
+        fh : ForecastingHorizon
+            Out-of-sample steps, as in ``fit``.
+        X : pd.DataFrame or None
+            Exogenous series of the forecast period, not used.
+        alpha : list of float
+            Quantile levels in (0, 1).
+
+        Returns
+        -------
+        quantiles : pd.DataFrame
+            Columns ``(variable, level)``, rows as in ``predict``.
+        """
+        levels = list(alpha)
+        quantiles = self.estimator_.predict_quantiles(self._last_window(), quantiles=levels)
+        # (1, horizon, nodes, targets, levels) -> (horizon, nodes, targets * levels),
+        # variable-major like the columns.
+        quantiles = np.asarray(quantiles, dtype=np.float64)
+        quantiles = quantiles.reshape(self._forecast_shape() + (len(levels),))
+        quantiles = quantiles.reshape(quantiles.shape[:2] + (-1,))
+        columns = pd.MultiIndex.from_product([self._get_varnames(), levels])
+        return self._forecast_frame(quantiles, fh, columns)
+
+    # ------------------------------------------------------------- testing
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Return tiny, offline parameter sets for sktime's estimator checks.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Name of the set; only ``"default"`` exists.
+
+        Returns
+        -------
+        params : list of dict
+            Keyword arguments, each building one test instance: DLinear, an
+            MLP, and DLinear with a diffusion objective (probabilistic), each
+            trained for two epochs on short windows.
+
+        Examples
+        --------
+        >>> from sk_stfm.forecasting import STFMForecaster
+        >>> [params["history"] for params in STFMForecaster.get_test_params()]
+        [6, 4, 6]
+        """
+        # Short windows: sktime's test series have 20 to 50 steps.
+        training = {"max_epochs": 2, "batch_size": 16, "validation_fraction": 0.0}
+        return [
+            {
+                "estimator": STForecaster(
+                    backbone=DLinearConfig(kernel_size=5), random_state=0, **training
+                ),
+                "history": 6,
+            },
+            {
+                "estimator": STForecaster(
+                    backbone=MLPConfig(hidden_sizes=(8,)), lr=1e-2, random_state=0, **training
+                ),
+                "history": 4,
+            },
+            {
+                "estimator": STForecaster(
+                    backbone=DLinearConfig(kernel_size=5),
+                    objective=Diffusion(n_steps=4, n_samples=8, hidden_size=8, n_layers=1),
+                    random_state=0,
+                    **training,
+                ),
+                "history": 6,
+                "stride": 2,
+            },
+        ]
