@@ -31,7 +31,13 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "generated/*.examples", "sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "generated/*.examples",
+    "sg_execution_times.rst",
+    # Written at build time and included by the pages, not pages themselves.
+    "user_guide/_generated",
+]
 html_static_path = ["_static"]
 
 autosummary_generate = True
@@ -86,8 +92,24 @@ def _skip_third_party_members(app, what, name, obj, skip, options):
     return None
 
 
+def _write_taxonomy_table(app):
+    # The "Choosing a model" page includes the survey's taxonomy table built
+    # from the backbone registry's tags, so that it cannot drift from the code.
+    from pathlib import Path
+
+    from sk_stfm.taxonomy._table import taxonomy_table_rst
+
+    target = Path(app.srcdir) / "user_guide" / "_generated" / "taxonomy_table.rst"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = taxonomy_table_rst()
+    # An unchanged file keeps its timestamp: the page is not rebuilt for nothing.
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_third_party_members)
+    app.connect("builder-inited", _write_taxonomy_table)
 
 
 html_theme = "pydata_sphinx_theme"
