@@ -47,6 +47,7 @@ PACKAGES = (
     "sk_stfm.tuning",
     "sk_stfm.adapters",
     "sk_stfm.utils",
+    "sk_stfm.taxonomy",
     "sk_stfm.metrics",
     "sk_stfm.plotting",
 )

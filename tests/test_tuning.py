@@ -230,6 +230,24 @@ def test_pruned_trials_stop_between_epochs():
     assert all(list(t.intermediate_values) == [1] for t in trials)
 
 
+def test_only_the_task_stage_reports_to_the_pruner():
+    # A masked objective pre-trains first; its losses must not reach the trial.
+    space = {"backbone": ["mlp"], "objective": [Masked(pretrain_epochs=2, patch_len=4)]}
+    search = STFMSearchCV(
+        clone(TINY).set_params(max_epochs=3, patience=None),
+        space,
+        n_trials=1,
+        cv=2,
+        pruner=ThresholdPruner(lower=-np.inf),
+        refit=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "step already reported"
+        search.fit(X, Y)
+    steps = sorted(search.study_.trials[0].intermediate_values)
+    assert steps == [1, 2, 3, 100_001, 100_002, 100_003]
+
+
 def test_median_pruning_keeps_a_complete_best():
     search = STFMSearchCV(
         clone(TINY).set_params(max_epochs=6, patience=None), SPACE, n_trials=6, cv=2, random_state=0

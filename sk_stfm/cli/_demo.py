@@ -1,41 +1,13 @@
-"""The ``sk-stfm`` command line: ``demo`` and ``datasets``."""
+"""``sk-stfm demo``: forecast ETTh1 with PatchTST and compare with published numbers."""
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .metrics import masked_mae, masked_mse
-from .utils import configure_cpu_allocator
-
-
-def _require_matplotlib():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise SystemExit(
-            "sk-stfm: plotting needs matplotlib; install it with pip install 'sk-stfm[plot]'."
-        ) from exc
-    return plt
-
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text}")
-    return value
-
-
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text}")
-    return value
+from ..metrics import masked_mae, masked_mse
+from ..utils import configure_cpu_allocator
+from ._arguments import positive_float, positive_int, require_matplotlib
 
 
 def _errors(y_true, y_pred):
@@ -46,7 +18,7 @@ def run_demo(args):
     """Forecast ETTh1 with a time-bounded PatchTST and compare with baselines."""
     import torch
 
-    plt = _require_matplotlib()  # before training, not after four minutes of it
+    plt = require_matplotlib()  # before training, not after four minutes of it
     configure_cpu_allocator()  # a command owns its process
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
@@ -61,9 +33,9 @@ def _demo(args, plt):
     from skorch.callbacks import LRScheduler
     from torch.optim.lr_scheduler import ExponentialLR
 
-    from .data import split_windows
-    from .datasets import load_etth1, published_baselines
-    from .estimators import PatchTSTConfig, STForecaster, TimeBudget
+    from ..data import split_windows
+    from ..datasets import load_etth1, published_baselines
+    from ..estimators import PatchTSTConfig, STForecaster, TimeBudget
 
     data = load_etth1()
     print(f"Loaded {data.name}: {data.n_steps} hourly steps x {data.n_channels} channels.")
@@ -131,78 +103,29 @@ def _demo(args, plt):
     return 0
 
 
-def run_datasets(args):
-    """List the bundled data sets."""
-    import pandas as pd
+def add_demo_command(commands):
+    """Register ``demo`` on the sub-command parsers.
 
-    from .datasets import list_datasets
-
-    table = list_datasets()
-    with pd.option_context("display.max_colwidth", 60, "display.width", 160):
-        print(
-            table[["name", "kind", "shape", "sampling_interval", "license"]].to_string(index=False)
-        )
-    return 0
-
-
-def build_parser():
-    """Return the argument parser of the ``sk-stfm`` command.
-
-    Returns
-    -------
-    parser : argparse.ArgumentParser
-        The parser, with one sub-command per task.
+    Parameters
+    ----------
+    commands : argparse._SubParsersAction
+        The sub-commands of ``sk-stfm``.
     """
-    parser = argparse.ArgumentParser(
-        prog="sk-stfm",
-        description="sk_stfm: spatio-temporal foundation models, the scikit-learn way.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
     demo = commands.add_parser(
         "demo", help="forecast ETTh1 with PatchTST and compare with published numbers"
     )
     demo.add_argument(
-        "--budget", type=_positive_float, default=240.0, help="training time budget in seconds"
+        "--budget", type=positive_float, default=240.0, help="training time budget in seconds"
     )
-    demo.add_argument("--horizon", type=_positive_int, default=96, help="forecast horizon (steps)")
-    demo.add_argument("--history", type=_positive_int, default=336, help="look-back window (steps)")
+    demo.add_argument("--horizon", type=positive_int, default=96, help="forecast horizon (steps)")
+    demo.add_argument("--history", type=positive_int, default=336, help="look-back window (steps)")
     demo.add_argument(
         "--train-stride",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         help="use every k-th training window (faster)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed")
-    demo.add_argument("--threads", type=_positive_int, default=2, help="torch CPU threads")
+    demo.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     demo.add_argument("--output", default="demo_forecast.png", help="path of the forecast plot")
     demo.set_defaults(handler=run_demo)
-
-    datasets = commands.add_parser("datasets", help="list the bundled data sets")
-    datasets.set_defaults(handler=run_datasets)
-    return parser
-
-
-def main(argv=None):
-    """Run the ``sk-stfm`` command.
-
-    Parameters
-    ----------
-    argv : list of str or None, default=None
-        Arguments; ``None`` reads ``sys.argv``.
-
-    Returns
-    -------
-    status : int
-        Exit status.
-    """
-    args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"sk-stfm: error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -372,7 +372,13 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         # User callbacks come last: one that stops training (TimeBudget, a
         # pruner) must not keep early stopping and checkpoints from seeing
         # the final epoch.
-        callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        callbacks += [
+            copy.deepcopy(cb)
+            for cb in (self.callbacks or [])
+            # A callback may name the stages it belongs to (a pruner judges
+            # the task's validation loss, not the pre-training loss).
+            if stage in getattr(cb, "stages", (stage,))
+        ]
         return callbacks
 
     def _checkpoint(self):

@@ -51,7 +51,9 @@ TRAINING_PARAMETERS = """\
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks, copied at each ``fit`` into every training
         stage: an objective's pre-training stage gets its own copy (a
-        ``TimeBudget(s)`` then bounds each stage to ``s`` seconds).
+        ``TimeBudget(s)`` then bounds each stage to ``s`` seconds). A
+        callback with a ``stages`` attribute joins only those stages
+        (``"pretrain"``, ``"train"``).
     checkpoint_dir : str, path-like or None, default=None
         Directory where parameters, optimizer and history are saved after
         every epoch (``params.pt``, ``optimizer.pt``, ``history.json``).

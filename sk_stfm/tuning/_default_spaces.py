@@ -22,6 +22,10 @@ from ..estimators import (
 from ..objectives import Contrastive, Diffusion, Masked, Regression, objectives_for
 from ..utils._tags import DATA_KINDS, TASKS
 
+# Widths of attention models: multiples of 8, so that every head count of
+# the configurations (2 or 4) divides them.
+_WIDTH = IntDistribution(16, 64, step=8)
+
 # Per backbone: its configuration and the parameters worth searching, with
 # ranges around the sizes that work on the bundled data at CPU budgets.
 _BACKBONE_SPACES = {
@@ -33,7 +37,7 @@ _BACKBONE_SPACES = {
     "patchtst": (
         PatchTSTConfig(),
         {
-            "d_model": IntDistribution(16, 64, log=True),
+            "d_model": _WIDTH,
             "n_layers": IntDistribution(1, 3),
             "patch_len": [8, 16],
             "dropout": FloatDistribution(0.0, 0.3),
@@ -54,11 +58,11 @@ _BACKBONE_SPACES = {
     "tgcn": (TGCNConfig(), {"hidden_size": IntDistribution(16, 64, log=True)}),
     "st_transformer": (
         STTransformerConfig(),
-        {"d_model": IntDistribution(16, 64, log=True), "n_layers": IntDistribution(1, 3)},
+        {"d_model": _WIDTH, "n_layers": IntDistribution(1, 3)},
     ),
     "st_patch_transformer": (
         STPatchTransformerConfig(),
-        {"d_model": IntDistribution(16, 64, log=True), "n_layers": IntDistribution(1, 3)},
+        {"d_model": _WIDTH, "n_layers": IntDistribution(1, 3)},
     ),
     "convlstm": (ConvLSTMConfig(), {"hidden_channels": [(16,), (32,), (32, 32)]}),
     "simvp": (
@@ -72,7 +76,7 @@ _BACKBONE_SPACES = {
     "rmtpp": (RMTPPConfig(), {"d_model": IntDistribution(16, 64, log=True)}),
     "thp": (
         TransformerHawkesConfig(),
-        {"d_model": IntDistribution(16, 64, log=True), "n_layers": IntDistribution(1, 2)},
+        {"d_model": _WIDTH, "n_layers": IntDistribution(1, 2)},
     ),
     "lognorm_mix": (
         LogNormMixConfig(),
@@ -100,7 +104,7 @@ _TASK_ALIASES = {
 }
 
 
-def default_search_space(kind="series", task="forecasting", *, objectives=True):
+def default_search_space(kind="series", task="forecasting", *, history=None, objectives=True):
     """A conditional search space over backbones, objectives and training.
 
     The backbones are those of the registry whose tags take ``kind`` data
@@ -117,6 +121,10 @@ def default_search_space(kind="series", task="forecasting", *, objectives=True):
         A task of :class:`~sk_stfm.utils.STFMTags` (``"forecasting"``,
         ``"imputation"``, ...); ``"forecast"``, ``"impute"``, ``"anomaly"``,
         ``"classify"`` are accepted too.
+    history : int or None, default=None
+        Length of the input windows. Patch sizes (PatchTST patches, the
+        masked objective's masked spans) are chosen to fit it; ``None``
+        keeps the sizes of long windows (patches of 8 or 16 steps).
     objectives : bool, default=True
         Also search the objective (window estimators only: the event and
         trajectory models train with their own likelihood).
@@ -152,12 +160,16 @@ def default_search_space(kind="series", task="forecasting", *, objectives=True):
     if not names:
         raise ValueError(f"No registered backbone serves {task} on {kind} data.")
     space = {"backbone": {name: _copy(_BACKBONE_SPACES[name]) for name in names}}
+    if history is not None:
+        _fit_patches(space, history)
     if objectives and kind not in ("event", "trajectory"):
         usable = [name for name in objectives_for(task) if name in _OBJECTIVE_SPACES]
         # A pre-training objective drawn with a backbone that has no learned
         # encoder (dlinear) is refused by the estimator before any training;
         # the search records that trial as failed and draws again.
         space["objective"] = {name: _copy(_OBJECTIVE_SPACES[name]) for name in usable}
+        if history is not None and "masked" in space["objective"]:
+            space["objective"]["masked"][0].set_params(patch_len=max(1, min(16, history // 4)))
     space["lr"] = FloatDistribution(1e-4, 1e-2, log=True)
     space["batch_size"] = [16, 32, 64]
     return space
@@ -176,6 +188,22 @@ def _suits(name, kind):
     if kind == "trajectory":
         return name == "trajectory_transformer"
     return True
+
+
+def _fit_patches(space, history):
+    """Patch sizes that fit windows of ``history`` steps (long windows keep 8 / 16)."""
+    if history < 1:
+        raise ValueError(f"history must be a positive number of steps; got {history}.")
+    if history >= 32:
+        return
+    lengths = sorted({max(1, history // 4), max(1, history // 2)})
+    options = space["backbone"]
+    if "patchtst" in options:
+        config, sub_space = options["patchtst"]
+        config.set_params(stride=lengths[0])
+        sub_space["patch_len"] = lengths
+    if "st_patch_transformer" in options:
+        options["st_patch_transformer"][0].set_params(patch_len=lengths[0])
 
 
 def _copy(entry):

@@ -37,6 +37,10 @@ class TrialPruningCallback(Callback):
     100003
     """
 
+    # Only the task stage is judged: a pre-training stage (masked,
+    # contrastive objectives) reports another loss on another scale.
+    stages = ("train",)
+
     def __init__(self, trial, fold=0, monitor="valid_loss"):
         self.trial = trial
         self.fold = fold

@@ -140,7 +140,8 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         Seeds the default sampler. Workers sharing a study should use
         different seeds, or they draw the same configurations.
     verbose : int, default=0
-        ``0`` is silent; ``1`` shows Optuna's progress bar and trial log.
+        ``0`` is silent; ``1`` shows a progress bar over the trials with the
+        best score so far; ``2`` adds Optuna's log of every trial.
 
     Attributes
     ----------
@@ -296,9 +297,11 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         errors = []  # why this fit's failed trials failed
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
         verbosity = optuna.logging.get_verbosity()
-        # Failed trials are reported as FitFailedWarning; Optuna's own log
-        # repeats them, so it only speaks when asked to.
-        optuna.logging.set_verbosity(optuna.logging.INFO if self.verbose else optuna.logging.ERROR)
+        # Failed trials are reported as FitFailedWarning and progress by the
+        # bar; Optuna's own log repeats both, so it speaks from verbose=2 on.
+        optuna.logging.set_verbosity(
+            optuna.logging.INFO if self.verbose > 1 else optuna.logging.ERROR
+        )
         progress = None
         try:
             study = self._study()
