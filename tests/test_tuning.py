@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import TimeSeriesSplit
 
+from sk_stfm.backbones import get_backbone
 from sk_stfm.data import make_windows
 from sk_stfm.estimators import (
     DLinearConfig,
@@ -419,3 +420,31 @@ def test_bad_parameters_are_named():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert STFMSearchCV(TINY, SPACE).get_params()["estimator__max_epochs"] == 3
+
+
+# ----------------------------------------------------------------- AutoSTFM
+def test_auto_stfm_searches_the_recommended_candidates_of_a_graph():
+    from sk_stfm.data import STData
+    from sk_stfm.datasets import load_los_loop
+    from sk_stfm.tuning import AutoSTFM
+
+    # 40 sensors: enough for Moran's I to be significant (p = 0.01).
+    full = load_los_loop()
+    adjacency = full.adjacency[:40, :40]
+    adjacency = adjacency.toarray() if hasattr(adjacency, "toarray") else adjacency
+    values = full.values[:, :40].astype(np.float32)
+    values = (values - values.mean()) / values.std()
+    data = STData(values, adjacency=adjacency, kind="graph", name="los_loop_40")
+    X, y = make_windows(values[:600], history=12, horizon=3, stride=4)
+    auto = AutoSTFM(data=data, n_candidates=2, n_trials=3, max_epochs=2, cv=2, random_state=0)
+    auto.fit(X, y)
+    top = [r.backbone for r in auto.recommendations_[:2]]
+    assert set(auto.search_.study_.trials[0].params) >= {"candidate", "lr"}
+    assert {t.params["candidate"] for t in auto.search_.study_.trials} <= set(top)
+    # Graph-aware models lead on a graph with spatial dependence, and they
+    # come configured with the adjacency.
+    tags = get_backbone(top[0]).tags
+    assert "spatio-temporal" in tags.dependencies or "spatial" in tags.dependencies
+    assert auto.best_estimator_.spatial is not None
+    assert auto.predict(X[:4]).shape == (4, 3, 40, 1)
+    assert auto.best_score_ == pytest.approx(np.nanmax(auto.cv_results_["mean_test_score"]))

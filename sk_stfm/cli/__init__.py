@@ -10,9 +10,10 @@ import sys
 
 from ._datasets import add_datasets_command
 from ._demo import add_demo_command
+from ._recommend import add_recommend_command
 from ._tune import add_tune_command
 
-_COMMANDS = (add_demo_command, add_datasets_command, add_tune_command)
+_COMMANDS = (add_demo_command, add_datasets_command, add_recommend_command, add_tune_command)
 
 
 def build_parser():

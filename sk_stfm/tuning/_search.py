@@ -333,7 +333,8 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
     def _check_cv(self, y):
         cv = 3 if self.cv is None else self.cv
         if isinstance(cv, numbers.Integral):
-            horizon = np.shape(y)[1] if y is not None and np.ndim(y) >= 3 else 1
+            shape = None if y is None else np.asarray(y).shape
+            horizon = shape[1] if shape is not None and len(shape) >= 3 else 1
             return TimeSeriesSplit(n_splits=int(cv), gap=horizon - 1)
         return check_cv(cv, y)
 
@@ -383,7 +384,7 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             errors.append(exc)
             trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
             warnings.warn(
-                f"Trial {trial.number} failed to fit with {parameter_labels(params)}; its score "
+                f"Trial {trial.number} failed to fit with {trial.params}; its score "
                 f"is {self.error_score}. {type(exc).__name__}: {exc}",
                 FitFailedWarning,
                 stacklevel=2,
