@@ -337,6 +337,36 @@ def test_grid_search_over_adapters(sines):
     assert isinstance(search.best_params_["adapter"], BaseAdapter | type(None))
 
 
+def test_optuna_search_switches_adapters_with_their_own_parameters(sines):
+    pytest.importorskip("optuna")
+    from optuna.trial import TrialState
+
+    from sk_stfm.tuning import STFMSearchCV
+
+    X, y = sines
+    space = {
+        "adapter": {
+            "none": None,
+            "frozen_lm": (FrozenLM(lm=TINY_BERT, n_layers=1), {"n_layers": [1, 2]}),
+            "lora": (LoRA(base=FrozenLM(lm=TINY_BERT, n_layers=1)), {"r": [2, 4]}),
+        }
+    }
+    search = STFMSearchCV(
+        _forecaster(None, max_epochs=1), space, n_trials=6, cv=2, pruner=None, random_state=0
+    ).fit(X, y)
+    trials = search.study_.trials
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    chosen = {t.params["adapter"] for t in trials}
+    assert len(chosen) >= 2
+    for trial, params in zip(trials, search.cv_results_["params"], strict=True):
+        # Each branch draws only its own parameter.
+        label = trial.params["adapter"]
+        own = {k for k in trial.params if k.startswith(f"adapter:{label}__")}
+        assert own == ({f"adapter:{label}__n_layers"} if label == "frozen_lm" else
+                       {f"adapter:{label}__r"} if label == "lora" else set())  # fmt: skip
+        assert (params["adapter"] is None) == (label == "none")
+
+
 def test_adapter_serving_other_tasks_is_refused(sines):
     X, _ = sines
 
