@@ -1,6 +1,8 @@
 """Argument types and shared helpers of the ``sk-stfm`` sub-commands."""
 
 import argparse
+import json
+from pathlib import Path
 
 
 def require_matplotlib():
@@ -78,3 +80,19 @@ def name_list(text):
     if not names:
         raise argparse.ArgumentTypeError(f"expected comma-separated names; got {text!r}")
     return names
+
+
+def write_json(path, payload):
+    """Write a command's report as JSON (creating its folder) and say where.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination file.
+    payload : dict
+        The report; values JSON cannot hold are written as text.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    print(f"\nWrote {path}")

@@ -1,9 +1,6 @@
 """``sk-stfm recommend``: profile a data set and rank the models that suit it."""
 
-import json
-from pathlib import Path
-
-from ._arguments import positive_int
+from ._arguments import positive_int, write_json
 
 
 def run_recommend(args):
@@ -42,25 +39,18 @@ def run_recommend(args):
         for name, reason in recommendations.excluded.items():
             print(f"   - {name}: {reason}")
     if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        frame = recommendations.to_frame()
-        output.write_text(
-            json.dumps(
-                {
-                    "data": getattr(data, "name", str(args.data)),
-                    "task": args.task,
-                    "budget": args.budget,
-                    "profile": {k: str(v) for k, v in recommendations.profile.to_frame()
-                                .iloc[:, 0].items()},
-                    "recommendations": frame.to_dict(orient="records"),
-                    "excluded": dict(recommendations.excluded),
-                },
-                indent=2,
-                default=str,
-            )
-        )  # fmt: skip
-        print(f"\nWrote {output}")
+        profile = recommendations.profile.to_frame().iloc[:, 0]
+        write_json(
+            args.output,
+            {
+                "data": getattr(data, "name", str(args.data)),
+                "task": args.task,
+                "budget": args.budget,
+                "profile": {key: str(value) for key, value in profile.items()},
+                "recommendations": recommendations.to_frame().to_dict(orient="records"),
+                "excluded": dict(recommendations.excluded),
+            },
+        )
     return 0
 
 

@@ -1,12 +1,10 @@
 """``sk-stfm tune``: an Optuna search over backbone x objective on a data set."""
 
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ._arguments import name_list, positive_float, positive_int
+from ._arguments import name_list, positive_float, positive_int, write_json
 
 _WINDOW_KINDS = ("series", "graph", "grid", "video")
 
@@ -198,10 +196,7 @@ def run_tune(args):
     report = tune_windows(load_data(args.data), args)
     _print_report(report)
     if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2))
-        print(f"\nWrote {output}")
+        write_json(args.output, report)
     return 0
 
 
