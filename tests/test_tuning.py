@@ -313,11 +313,13 @@ def test_a_search_resumes_its_study(tmp_path, kind):
     ).fit(X, Y)
     values = [t.value for t in first.study_.trials]
     resumed = STFMSearchCV(
-        TINY, SPACE, n_trials=3, cv=2, storage=storage, study_name="resume", random_state=1
+        TINY, SPACE, n_trials=3, cv=2, storage=storage, study_name="resume", random_state=0
     ).fit(X, Y)
     trials = resumed.study_.trials
     assert len(trials) == 3 and all(t.state == TrialState.COMPLETE for t in trials)
     assert [t.value for t in trials[:2]] == values  # kept, not re-run
+    # The same seed, resumed, does not replay the first draw.
+    assert trials[2].params["lr"] not in (trials[0].params["lr"], trials[1].params["lr"])
     assert len(resumed.cv_results_["params"]) == 3
     # A study that already holds n_trials runs nothing more.
     again = STFMSearchCV(TINY, SPACE, n_trials=3, cv=2, storage=storage, study_name="resume")

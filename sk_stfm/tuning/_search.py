@@ -119,7 +119,9 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         Name of the study in ``storage``; an existing study of that name is
         resumed. ``None`` creates a new study with a unique name.
     sampler : optuna.samplers.BaseSampler or None, default=None
-        ``None`` means a ``TPESampler`` seeded by ``random_state``.
+        ``None`` means a ``TPESampler`` seeded by ``random_state`` plus the
+        number of trials the study already holds, so that a resumed search
+        does not replay its first draws.
     pruner : "median", optuna.pruners.BasePruner or None, default="median"
         Epoch-level pruning: ``"median"`` is a ``MedianPruner`` that stops
         a trial whose validation loss is worse than the median of earlier
@@ -344,20 +346,22 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             pruner = MedianPruner(n_startup_trials=2, n_warmup_steps=2)
         elif pruner is None:
             pruner = NopPruner()
-        sampler = self.sampler
-        if sampler is None:
-            seed = self.random_state
-            if seed is not None and not isinstance(seed, numbers.Integral):
-                seed = int(check_random_state(seed).randint(0, 2**31 - 1))
-            sampler = TPESampler(seed=seed)
-        return optuna.create_study(
+        study = optuna.create_study(
             storage=resolve_storage(self.storage),
             study_name=self.study_name,
-            sampler=sampler,
+            sampler=self.sampler,
             pruner=pruner,
             direction="maximize",
             load_if_exists=True,
         )
+        if self.sampler is None:
+            seed = self.random_state
+            if seed is not None and not isinstance(seed, numbers.Integral):
+                seed = int(check_random_state(seed).randint(0, 2**31 - 1))
+            # Offset by the trials already there: a resumed search draws new
+            # configurations instead of replaying the first ones.
+            study.sampler = TPESampler(seed=None if seed is None else seed + len(study.trials))
+        return study
 
     def _prunes(self):
         return self.pruner is not None and "callbacks" in self.estimator.get_params()
