@@ -17,6 +17,7 @@ from sklearn.utils._tags import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..data import WINDOW_SHAPE_DOC, as_windows, check_grid_shape, input_ndim
+from ..data._validation import check_windows_input
 from ..harmonize._text_embedder import TextEmbedder, _resolve_device
 from ..utils._test_params import TestParamsMixin
 from ._vision_models import N_FEATURES, embed_images, output_image_shape
@@ -406,6 +407,7 @@ class FeatureEnhancer(
     # --------------------------------------------------------------- frames
     def _frames(self, X, *, reset):
         """Validate ``X``; return float frames ``(n_samples, n_steps, H, W, n_channels)``."""
+        check_windows_input(X)
         ndim = input_ndim(X)
         if self.grid_shape is None:
             if ndim not in (3, 4):

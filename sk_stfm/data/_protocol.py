@@ -6,7 +6,7 @@ import numpy as np
 
 from ._split import temporal_split
 from ._stdata import STData
-from ._validation import check_series
+from ._validation import check_int, check_series
 from ._windows import make_windows
 
 
@@ -94,6 +94,10 @@ def split_windows(
     ((46, 10, 1, 1), (16, 10, 1, 1), (16, 10, 1, 1))
     """
     values = check_series(data.values if isinstance(data, STData) else data, name="data")
+    history = check_int(history, "history")
+    horizon = check_int(horizon, "horizon", minimum=0)
+    train_stride = check_int(train_stride, "train_stride")
+    dtype = _check_float_dtype(dtype)
     parts = temporal_split(values, train, val, test, overlap=history)
     train_values = parts[0].astype(np.float64)
     if normalize:
@@ -105,7 +109,25 @@ def split_windows(
         mean = np.zeros(values.shape[1:])
         scale = np.ones(values.shape[1:])
     normalized = [((p - mean) / scale).astype(dtype) for p in parts]
-    X_train, y_train = make_windows(normalized[0], history, horizon, stride=train_stride)
-    X_val, y_val = make_windows(normalized[1], history, horizon)
-    X_test, y_test = make_windows(normalized[2], history, horizon)
-    return SplitWindows(X_train, y_train, X_val, y_val, X_test, y_test, mean, scale)
+    windows = []
+    for part, values_of_part, stride in zip(
+        ("train", "val", "test"), normalized, (train_stride, 1, 1), strict=True
+    ):
+        if len(values_of_part) < history + horizon:
+            raise ValueError(
+                f"The {part} part of data has {len(values_of_part)} steps, fewer than "
+                f"history + horizon = {history + horizon}; enlarge {part} or shorten "
+                "the windows."
+            )
+        windows.extend(make_windows(values_of_part, history, horizon, stride=stride))
+    return SplitWindows(*windows, mean, scale)
+
+
+def _check_float_dtype(dtype):
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a floating-point numpy dtype; got {dtype!r}.") from None
+    if dtype is None or resolved.kind != "f":
+        raise TypeError(f"dtype must be a floating-point numpy dtype; got {dtype!r}.")
+    return resolved

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._sequences import check_sequences, flatten_sequences, sequences_to_padded
+from ._validation import check_int
 
 SEQUENCE_KINDS = ("trajectory", "event")
 
@@ -72,6 +73,10 @@ class SequenceData:
     def __post_init__(self):
         if self.kind not in SEQUENCE_KINDS:
             raise ValueError(f"kind must be one of {SEQUENCE_KINDS}; got {self.kind!r}.")
+        if isinstance(self.columns, (str, bytes)) or not hasattr(self.columns, "__iter__"):
+            raise TypeError(
+                f"columns must be a tuple of column names, 'time' first; got {self.columns!r}."
+            )
         self.columns = tuple(str(c) for c in self.columns)
         if not self.columns or self.columns[0] != "time":
             raise ValueError(f"columns must start with 'time'; got {self.columns}.")
@@ -84,6 +89,7 @@ class SequenceData:
                     f"got {self.ids.shape}."
                 )
         if self.n_marks is not None:
+            self.n_marks = check_int(self.n_marks, "n_marks")
             if len(self.columns) < 2:
                 raise ValueError("n_marks needs a mark column (column 1) after time.")
             marks = np.concatenate([s[:, 1] for s in self.sequences])

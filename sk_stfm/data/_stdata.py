@@ -7,7 +7,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..utils._tags import DATA_KINDS as KINDS
-from ._validation import SERIES_SHAPE_DOC, check_adjacency
+from ._grid import check_grid_shape
+from ._validation import SERIES_SHAPE_DOC, as_array, check_adjacency
 
 
 def _check_dynamic_adjacency(graphs, n_steps, n_nodes):
@@ -35,6 +36,38 @@ def _check_dynamic_adjacency(graphs, n_steps, n_nodes):
     )
 
 
+def _check_timestamps(timestamps, n_steps):
+    """Timestamps as a DatetimeIndex of n_steps distinct, increasing times."""
+    if isinstance(timestamps, (str, bytes, dict)) or np.ndim(timestamps) != 1:
+        raise TypeError(
+            f"timestamps must be a DatetimeIndex (or array-like of datetimes) of length "
+            f"n_steps={n_steps}; got {type(timestamps).__name__}."
+        )
+    try:
+        index = pd.DatetimeIndex(timestamps)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise TypeError(
+            f"timestamps must hold datetimes, a DatetimeIndex of length n_steps={n_steps}; {error}."
+        ) from None
+    if len(index) != n_steps:
+        raise ValueError(f"timestamps must have length n_steps={n_steps}; got {len(index)}.")
+    if index.hasnans:
+        raise ValueError(
+            f"timestamps must not contain NaT (missing times); step {int(np.argmax(index.isna()))} "
+            "has none. Mark a missing observation with NaN in values instead."
+        )
+    # One row per time, in order: windows and chronological splits rely on it.
+    if not index.is_monotonic_increasing or not index.is_unique:
+        steps = index[1:] - index[:-1]
+        row = int(np.argmax(steps <= pd.Timedelta(0))) + 1
+        what = "repeats" if index[row] == index[row - 1] else "precedes"
+        raise ValueError(
+            f"timestamps must be strictly increasing, one row per time; step {row} "
+            f"({index[row]}) {what} step {row - 1} ({index[row - 1]})."
+        )
+    return index
+
+
 @dataclass(eq=False)
 class STData:
     """A long spatio-temporal array with timestamps, space and provenance.
@@ -49,13 +82,15 @@ class STData:
     values : ndarray of shape (n_steps, n_nodes, n_channels)
         The observations; NaN marks a missing value.
     timestamps : pandas.DatetimeIndex of length n_steps or None, default=None
-        Time of each step.
+        Time of each step, strictly increasing (gaps are allowed; NaT and
+        repeated times are refused).
     adjacency : ndarray or scipy sparse array of shape (n_nodes, n_nodes) or None
         Non-negative edge weights between nodes.
     coords : ndarray of shape (n_nodes, 2) or None, default=None
         Coordinates of the nodes (for example longitude, latitude).
     grid_shape : tuple of int (H, W) or None, default=None
-        Shape of the grid whose cells are the nodes, row-major.
+        Shape of the grid whose cells are the nodes, row-major; one side
+        may be ``-1``, inferred from ``n_nodes``.
     kind : {"series", "graph", "grid", "video", "trajectory", "event"}, default="series"
         The data type.
     name : str, default=""
@@ -119,7 +154,7 @@ class STData:
     dynamic_adjacency: tuple | None = None
 
     def __post_init__(self):
-        values = np.asarray(self.values)
+        values = as_array(self.values, "values")
         if values.ndim != 3:
             raise ValueError(
                 f"values must be an array of shape {SERIES_SHAPE_DOC}; got an "
@@ -132,11 +167,7 @@ class STData:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}.")
         if self.timestamps is not None:
-            self.timestamps = pd.DatetimeIndex(self.timestamps)
-            if len(self.timestamps) != n_steps:
-                raise ValueError(
-                    f"timestamps must have length n_steps={n_steps}; got {len(self.timestamps)}."
-                )
+            self.timestamps = _check_timestamps(self.timestamps, n_steps)
         if self.adjacency is not None:
             self.adjacency = check_adjacency(self.adjacency, n_nodes)
         if self.dynamic_adjacency is not None:
@@ -144,24 +175,26 @@ class STData:
                 self.dynamic_adjacency, n_steps, n_nodes
             )
         if self.coords is not None:
-            self.coords = np.asarray(self.coords, dtype=float)
+            coords = as_array(self.coords, "coords")
+            if coords.dtype.kind not in "biuf":
+                raise TypeError(f"coords must hold numbers; got dtype {coords.dtype}.")
+            self.coords = coords.astype(float)
             if self.coords.ndim != 2 or self.coords.shape[0] != n_nodes:
                 raise ValueError(
                     f"coords must have shape (n_nodes={n_nodes}, n_dims); got {self.coords.shape}."
                 )
         if self.grid_shape is not None:
-            self.grid_shape = tuple(int(s) for s in self.grid_shape)
-            if len(self.grid_shape) != 2 or np.prod(self.grid_shape) != n_nodes:
-                raise ValueError(
-                    f"grid_shape must be (H, W) with H * W = n_nodes={n_nodes}; "
-                    f"got {self.grid_shape}."
-                )
+            self.grid_shape = check_grid_shape(self.grid_shape, n_nodes)
         for attr, size, what in (
             ("node_names", n_nodes, "n_nodes"),
             ("channel_names", n_channels, "n_channels"),
         ):
             names = getattr(self, attr)
             if names is not None:
+                if isinstance(names, (str, bytes)) or not hasattr(names, "__len__"):
+                    raise TypeError(
+                        f"{attr} must be a list of {what}={size} names; got {type(names).__name__}."
+                    )
                 names = [str(n) for n in names]
                 if len(names) != size:
                     raise ValueError(f"{attr} must have {what}={size} entries; got {len(names)}.")

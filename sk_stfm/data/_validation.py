@@ -43,6 +43,38 @@ def check_int(value, name, minimum=1):
     return int(value)
 
 
+def as_array(value, name):
+    """``np.asarray(value)``, with the errors of ragged nested lists naming ``name``.
+
+    Parameters
+    ----------
+    value : array-like
+        Arrays, nested lists, tensors.
+    name : str
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    array : ndarray
+        The array (a view when ``value`` is an array).
+
+    Examples
+    --------
+    >>> from sk_stfm.data._validation import as_array
+    >>> as_array([[1, 2], [3]], "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be a rectangular array; nested sequences of different lengths (ragged) ...
+    """
+    try:
+        return np.asarray(value)
+    except ValueError as error:
+        raise ValueError(
+            f"{name} must be a rectangular array; nested sequences of different "
+            f"lengths (ragged) cannot be read as one ({error})."
+        ) from None
+
+
 def _shape_error(name, expected, array):
     return ValueError(
         f"{name} must be an array of shape {expected}; got an array with "
@@ -73,7 +105,8 @@ def check_series(values, name="values"):
     Raises
     ------
     ValueError
-        If the array has more than three dimensions.
+        If the array has more than three dimensions, is ragged, or has no
+        node or no channel.
     TypeError
         If the array is not numeric.
 
@@ -86,16 +119,21 @@ def check_series(values, name="values"):
     >>> check_series(np.zeros((5, 3))).shape
     (5, 1, 3)
     """
-    array = np.asarray(values)
+    array = as_array(values, name)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers (int or float); got dtype {array.dtype}.")
     if array.ndim == 1:
-        return array[:, None, None]
-    if array.ndim == 2:
-        return array[:, None, :]
-    if array.ndim == 3:
-        return array
-    raise _shape_error(name, SERIES_SHAPE_DOC, array)
+        array = array[:, None, None]
+    elif array.ndim == 2:
+        array = array[:, None, :]
+    elif array.ndim != 3:
+        raise _shape_error(name, SERIES_SHAPE_DOC, array)
+    if 0 in array.shape[1:]:
+        raise ValueError(
+            f"{name} must have at least one node and one channel, shape "
+            f"{SERIES_SHAPE_DOC}; got shape {array.shape}."
+        )
+    return array
 
 
 def input_ndim(X):
@@ -126,6 +164,109 @@ def input_ndim(X):
         except ValueError:
             ndim = 2
     return ndim
+
+
+def check_windows_input(X, name="X", *, ndims=(2, 3, 4), shape_doc=None, allow_inf=False):
+    """Refuse, naming ``name``, input that cannot be windows of numbers.
+
+    The checks scikit-learn's ``check_array`` makes with messages that do not
+    say which argument is at fault (ragged lists, strings, complex numbers,
+    scalars, empty axes) are made first here; ``X`` itself is returned
+    unchanged, for ``check_array`` / ``validate_data`` to convert (and to
+    keep the feature names of a DataFrame). Sparse input is left to them.
+
+    Parameters
+    ----------
+    X : object
+        What the caller received.
+    name : str, default="X"
+        Name of the argument, used in error messages.
+    ndims : tuple of int, default=(2, 3, 4)
+        Accepted numbers of dimensions.
+    shape_doc : str or None, default=None
+        The accepted shapes, for messages; ``None`` names the window layouts.
+    allow_inf : bool, default=False
+        Accept infinite values (distances, where inf means "no edge").
+
+    Returns
+    -------
+    X : object
+        The input, unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not array-like or does not hold numbers.
+    ValueError
+        If ``X`` holds complex numbers, is ragged, has a number of
+        dimensions not in ``ndims``, an empty axis, or infinite values (NaN,
+        a missing value, is accepted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_stfm.data._validation import check_windows_input
+    >>> check_windows_input(np.zeros((2, 3, 1, 1))).shape
+    (2, 3, 1, 1)
+    >>> check_windows_input(np.zeros((0, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has no sample: found array with 0 sample(s) (shape=(0, 3)) ...
+    """
+    if sp.issparse(X):
+        return X
+    layouts = shape_doc or (
+        f"(n_samples, n_features), (n_samples, n_steps, n_channels) or {WINDOW_SHAPE_DOC}"
+    )
+    if X is None or isinstance(X, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array-like of shape {layouts}; got {type(X).__name__}.")
+    array = as_array(X, name)
+    if array.dtype.kind in "OUS":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must hold numbers; {error}.") from None
+    if array.dtype.kind == "c":
+        # scikit-learn's wording, which its estimator checks look for.
+        raise ValueError(
+            f"Complex data not supported: {name} must hold real numbers; got dtype {array.dtype}."
+        )
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}.")
+    if array.ndim not in ndims:
+        hint = (
+            " Reshape your data either using array.reshape(-1, 1) if it has a single "
+            "feature or array.reshape(1, -1) if it is a single sample."
+            if array.ndim == 1
+            else ""
+        )
+        what = "a 2D array" if tuple(ndims) == (2,) else "an array"
+        raise ValueError(
+            f"{name} must be {what} of shape {layouts}; got an array with "
+            f"{array.ndim} dimension(s) and shape {array.shape}.{hint}"
+        )
+    # scikit-learn's wording for empty axes, which its estimator checks look for.
+    if array.shape[0] == 0:
+        raise ValueError(
+            f"{name} has no sample: found array with 0 sample(s) (shape={array.shape}) "
+            "while a minimum of 1 is required."
+        )
+    if array.ndim == 2 and array.shape[1] == 0:
+        raise ValueError(
+            f"{name} has no feature: found array with 0 feature(s) (shape={array.shape}) "
+            "while a minimum of 1 is required."
+        )
+    if 0 in array.shape[1:]:
+        raise ValueError(
+            f"{name} must have at least one step, node and channel per window; got shape "
+            f"{array.shape}."
+        )
+    if not allow_inf and array.dtype.kind == "f" and np.isinf(array).any():
+        raise ValueError(
+            f"{name} must not contain infinity; NaN marks a missing value. Got "
+            f"{int(np.isinf(array).sum())} infinite value(s)."
+        )
+    return X
 
 
 def check_window_shape(window_shape, n_features, name="window_shape"):
@@ -286,7 +427,7 @@ def check_adjacency(adjacency, n_nodes=None, name="adjacency"):
         matrix = sp.csr_array(adjacency, dtype=np.float64)
         entries = matrix.data
     else:
-        matrix = np.asarray(adjacency)
+        matrix = as_array(adjacency, name)
         if matrix.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold numeric edge weights; got dtype {matrix.dtype}.")
         matrix = matrix.astype(np.float64, copy=False)

@@ -44,7 +44,7 @@ def _read_arrays(filename, data_home):
 
 
 def _check_region(region):
-    if region not in _EARTHQUAKE_PERIODS:
+    if not isinstance(region, str) or region not in _EARTHQUAKE_PERIODS:
         raise ValueError(f"region must be one of {sorted(_EARTHQUAKE_PERIODS)}; got {region!r}.")
     return _EARTHQUAKE_PERIODS[region]
 
@@ -84,8 +84,10 @@ def load_wikipedia_events(*, n_marks=None, data_home=None):
     Raises
     ------
     ValueError
-        If ``n_marks`` is not an int in ``[2, 8227]``, or the file fails its
+        If ``n_marks`` is not in ``[2, 8227]``, or the file fails its
         checksum.
+    TypeError
+        If ``n_marks`` is not an int.
 
     Examples
     --------
@@ -96,6 +98,12 @@ def load_wikipedia_events(*, n_marks=None, data_home=None):
     >>> load_wikipedia_events(n_marks=50).n_marks
     50
     """
+    if n_marks is not None and (
+        isinstance(n_marks, bool) or not isinstance(n_marks, int | np.integer)
+    ):
+        raise TypeError(f"n_marks must be an int or None; got {n_marks!r}.")
+    if n_marks is not None and n_marks < 2:
+        raise ValueError(f"n_marks must be at least 2; got {n_marks}.")
     arrays = _read_arrays("wikipedia_events.npz.gz", data_home)
     gaps = _unshuffle(arrays["gap"], np.int32).astype(np.float64)
     marks = _unshuffle(arrays["mark"], np.int16).astype(np.int64)
@@ -105,9 +113,7 @@ def load_wikipedia_events(*, n_marks=None, data_home=None):
     )
     n_pages = int(marks.max()) + 1
     if n_marks is not None:
-        if isinstance(n_marks, bool) or not isinstance(n_marks, int | np.integer):
-            raise ValueError(f"n_marks must be an int or None; got {n_marks!r}.")
-        if not 2 <= n_marks <= n_pages:
+        if n_marks > n_pages:
             raise ValueError(f"n_marks must be in [2, {n_pages}]; got {n_marks}.")
         counts = np.bincount(marks, minlength=n_pages)
         order = np.lexsort((np.arange(n_pages), -counts))  # most frequent first

@@ -431,7 +431,7 @@ def load_dataset(name, *, data_home=None):
     >>> load_dataset("ili").shape
     (966, 1, 7)
     """
-    if name not in _LOADERS:
+    if not isinstance(name, str) or name not in _LOADERS:
         raise ValueError(f"Unknown data set {name!r}; name must be one of {sorted(_LOADERS)}.")
     return _LOADERS[name](data_home=data_home)
 

@@ -6,13 +6,14 @@ comes from (pysteps-data) has no license. The loader reads the user's copy,
 an ``.npz`` of plain numeric arrays (``allow_pickle=False``).
 """
 
-from pathlib import Path
+import zipfile
 
 import numpy as np
 import pandas as pd
 
 from ..data import STData
 from ..data._validation import check_int
+from ._files import check_path
 from ._registry import DATASETS
 
 KNMI_RADAR_FILENAME = "knmi_rad_nl25_rap_5min_20100826_0000-0735.npz"
@@ -42,7 +43,10 @@ def _knmi_file(path, data_home):
             "the 92 files radar/KNMI/2010/08/RAD_NL25_RAP_5min_20100826*.h5 of "
             "the pySTEPS/pysteps-data repository."
         )
-    file = Path(path) if path is not None else Path(data_home) / KNMI_RADAR_FILENAME
+    if path is not None:
+        file = check_path(path, "path")
+    else:
+        file = check_path(data_home, "data_home") / KNMI_RADAR_FILENAME
     if not file.is_file():
         what = "path" if path is not None else "data_home"
         raise FileNotFoundError(
@@ -51,8 +55,25 @@ def _knmi_file(path, data_home):
     return file
 
 
-def _read_frames(file):
-    with np.load(file, allow_pickle=False) as archive:
+def _open_archive(file, source):
+    """The ``.npz`` archive at ``file``; anything else is refused naming ``source``."""
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"The KNMI radar file {str(file)!r} (from {source}=) is not an .npz archive; "
+            f"expected {_LAYOUT} ({error})."
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(
+            f"The KNMI radar file {str(file)!r} (from {source}=) holds a single array, "
+            f"not an .npz archive; expected {_LAYOUT}."
+        )
+    return archive
+
+
+def _read_frames(file, source="path"):
+    with _open_archive(file, source) as archive:
         missing = {"precip_0p01mm", "times_utc"} - set(archive.files)
         if missing:
             raise ValueError(
@@ -183,7 +204,7 @@ def load_knmi_radar(path=None, *, data_home=None, downsample=5):
     """
     downsample = check_int(downsample, "downsample", 1)
     file = _knmi_file(path, data_home)
-    raw, timestamps = _read_frames(file)
+    raw, timestamps = _read_frames(file, "path" if path is not None else "data_home")
     _, height, width = raw.shape
     if downsample > min(height, width):
         raise ValueError(

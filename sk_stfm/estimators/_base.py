@@ -11,7 +11,6 @@ import copy
 import numbers
 import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,15 +19,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import Checkpoint, EarlyStopping, ProgressBar
+from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
+from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
+from ._checkpoint import AtomicCheckpoint, has_checkpoint, resume_from_checkpoint
 from ._distributed import (
     ACCELERATE,
     accelerated_net_class,
@@ -208,6 +209,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     # --------------------------------------------------------------- validation
     def _validate_X(self, X, *, reset):
         """Validate ``X`` and return ``(windows, ndim)`` with windows in 4-D."""
+        check_windows_input(X)
         if input_ndim(X) > 2:
             X = check_array(
                 X, allow_nd=True, dtype=np.float32, ensure_all_finite="allow-nan", input_name="X"
@@ -232,6 +234,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
+        check_windows_input(y, "y", ndims=(1, 2, 3, 4), shape_doc=WINDOW_SHAPE_DOC)
         y = check_array(
             y,
             allow_nd=True,
@@ -242,6 +245,23 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         )
         check_target_observed(y)
         return y, as_target_windows(y, n_samples, n_nodes)
+
+    def _validate_validation_data(self, validation_data):
+        """``(windows, targets)`` of ``validation_data``; errors name it."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(
+                "validation_data must be a pair (X_val, y_val) or None; got "
+                f"{type(validation_data).__name__}."
+            )
+        X_val, y_val = validation_data
+        try:
+            windows, _ = self._validate_X(X_val, reset=False)
+            return windows, self._training_targets(windows, y_val, reset=False)
+        except (TypeError, ValueError) as error:
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            raise kind(
+                f"validation_data (X_val, y_val) does not match the training data: {error}"
+            ) from error
 
     def _fill_missing(self, windows):
         """NaN in inputs becomes the last observation in the window; leading gaps
@@ -383,8 +403,11 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _checkpoint(self):
         # Every epoch is saved (monitor=None): a resumed fit continues from
-        # the last state, not from the best one.
-        return Checkpoint(
+        # the last state, not from the best one. The checkpoint is committed
+        # atomically and holds the RNG streams, so that a fit killed at any
+        # instant resumes and ends with the weights of an uninterrupted fit
+        # (see ``_checkpoint.py``).
+        return AtomicCheckpoint(
             dirname=str(self.checkpoint_dir),
             monitor=None,
             f_params="params.pt",
@@ -404,11 +427,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         if self.device == ACCELERATE:
             net_class, options = accelerated_net_class(), accelerated_net_options()
         else:
-            net_class, options = NeuralNet, {
-                "iterator_train": TensorBatchLoader,
-                "iterator_valid": TensorBatchLoader,
-                "device": self._device(),
-            }
+            net_class, options = (
+                NeuralNet,
+                {
+                    "iterator_train": TensorBatchLoader,
+                    "iterator_valid": TensorBatchLoader,
+                    "device": self._device(),
+                },
+            )
         return net_class(
             module=module,
             criterion=criterion,
@@ -502,9 +528,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         raw_windows = {"train": windows, "validation": None}
         validation = None
         if validation_data is not None:
-            X_val, y_val = validation_data
-            val_windows, _ = self._validate_X(X_val, reset=False)
-            val_targets = self._training_targets(val_windows, y_val, reset=False)
+            val_windows, val_targets = self._validate_validation_data(validation_data)
             validation = WindowDataset(
                 _as_tensor(self._fill_missing(val_windows)), _as_target(val_targets)
             )
@@ -546,12 +570,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _train_task(self, train):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
-        checkpoint = None if self.checkpoint_dir is None else Path(self.checkpoint_dir)
-        if not (self.resume and checkpoint is not None and (checkpoint / "params.pt").exists()):
+        checkpoint = None if self.checkpoint_dir is None else self._checkpoint()
+        if not (self.resume and checkpoint is not None and has_checkpoint(checkpoint)):
             self.net_.fit(train, None)
             return
         self.net_.initialize()
-        self.net_.load_params(checkpoint=self._checkpoint())
+        # Weights, optimizer, history and the RNG streams of shuffling and
+        # dropout: the remaining epochs replay those of an uninterrupted fit.
+        resume_from_checkpoint(self.net_, checkpoint)
         # The history travels with the checkpoint: train only the epochs left.
         remaining = self.max_epochs - len(self.net_.history)
         if remaining > 0:

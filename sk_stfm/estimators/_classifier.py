@@ -7,14 +7,12 @@ import torch
 from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.utils import assert_all_finite, check_consistent_length
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
 from ._docs import fill_shared_docs
+from ._targets import check_class_labels
 
 
 class _EmbeddingClassifier(nn.Module):
@@ -216,15 +214,7 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
     # ------------------------------------------------------------- task hooks
     def _training_targets(self, windows, y, *, reset):
         """Encode the labels as class indices; with ``reset``, learn ``classes_``."""
-        if y is None:
-            raise ValueError(
-                f"This {type(self).__name__} estimator requires y to be passed, "
-                "but the target y is None."
-            )
-        y = column_or_1d(y, warn=True)
-        assert_all_finite(y, input_name="y")
-        check_consistent_length(windows, y)
-        check_classification_targets(y)
+        y = check_class_labels(y, len(windows), type(self).__name__)
         if reset:
             self.classes_, encoded = np.unique(y, return_inverse=True)
             return encoded.astype(np.int64)

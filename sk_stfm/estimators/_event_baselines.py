@@ -239,7 +239,10 @@ class PoissonProcess(_BaseEventBaseline):
         )
         length = float(np.sum(end - start))
         if n == 0 or length <= 0:
-            raise ValueError("the observation windows hold no scored events to fit a rate to.")
+            raise ValueError(
+                "sequences hold no scored event in their observation windows (after "
+                "start_times, up to end_times) to fit a rate to."
+            )
         self.rate_ = float(n / length)
 
     def _time_log_likelihood(self, sequences, start, end):

@@ -14,6 +14,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from ..data._validation import check_int
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
 from ._base import _OPTIMIZERS, resolve_device
@@ -33,6 +34,7 @@ from ._event_data import (
     read_intensity_query,
     read_sequences,
 )
+from ._persistence import load_payload, save_estimator
 
 
 class _NegativeLogLikelihood(nn.Module):
@@ -312,6 +314,24 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             log_gap_std=log_gap_std,
         )
 
+    def _make_net(self, module, seed, train_split, callbacks):
+        return NeuralNet(
+            module=module,
+            criterion=_NegativeLogLikelihood,
+            optimizer=_OPTIMIZERS[self.optimizer],
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
+            train_split=train_split,
+            callbacks=callbacks,
+            device=resolve_device(self.device),
+            verbose=int(self.verbose),
+            torch_load_kwargs={"weights_only": True},
+        )
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, sequences, y=None, *, start_times=None, end_times=None):
         """Fit the point process by maximum likelihood.
@@ -374,24 +394,11 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = self._build_module(float(log_gaps.mean()), float(log_gaps.std() or 1.0))
-            self.net_ = NeuralNet(
-                module=module,
-                criterion=_NegativeLogLikelihood,
-                optimizer=_OPTIMIZERS[self.optimizer],
-                lr=self.lr,
-                optimizer__weight_decay=self.weight_decay,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                iterator_train__shuffle=True,
-                iterator_train__generator=torch.Generator().manual_seed(seed),
-                train_split=(
-                    ValidSplit(self.validation_fraction, random_state=seed)
-                    if use_validation
-                    else None
-                ),
-                callbacks=callbacks,
-                device=resolve_device(self.device),
-                verbose=int(self.verbose),
+            self.net_ = self._make_net(
+                module,
+                seed,
+                ValidSplit(self.validation_fraction, random_state=seed) if use_validation else None,
+                callbacks,
             )
             self.net_.fit(batch, None)
         losses = self.net_.history[:, "train_loss"]
@@ -632,8 +639,15 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             training mean).
         """
         sequences = self._validated(history, "history")
-        if not isinstance(horizon_time, numbers.Real) or not horizon_time > 0:
-            raise ValueError(f"horizon_time must be a positive number; got {horizon_time!r}.")
+        if (
+            isinstance(horizon_time, bool)
+            or not isinstance(horizon_time, numbers.Real)
+            or not 0 < horizon_time < np.inf
+        ):
+            raise ValueError(
+                f"horizon_time must be a positive, finite number; got {horizon_time!r}."
+            )
+        max_events = check_int(max_events, "max_events", minimum=0)
         mark, spatial, features = self._roles()
         random_state = self.random_state if random_state is None else random_state
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
@@ -674,6 +688,71 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
                 active = still
         width = len(self.columns_)
         return [np.array(rows).reshape(-1, width) for rows in new]
+
+    # ------------------------------------------------------------ persistence
+    # What ``save`` writes besides the weights and parameters.
+    _fitted_attributes = (
+        "columns_",
+        "n_marks_",
+        "time_scale_",
+        "location_mean_",
+        "location_scale_",
+        "feature_mean_",
+        "feature_scale_",
+        "n_epochs_",
+    )
+
+    def save(self, path):
+        """Save the fitted model to one file, without pickle.
+
+        The file holds the parameters and fitted attributes as JSON and
+        the network's weights as tensors (see
+        :meth:`BaseSTEstimator.save <sk_stfm.estimators.BaseSTEstimator.save>`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (conventionally ``*.pt``).
+
+        Returns
+        -------
+        path : str or path-like
+            The destination.
+        """
+        check_is_fitted(self)
+        save_estimator(self, path, {name: getattr(self, name) for name in self._fitted_attributes})
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`.
+
+        The file is read with ``torch.load(weights_only=True)``: it cannot
+        run code, and only sk_stfm classes are rebuilt.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        model : EventForecaster
+            The fitted model, scoring, predicting and sampling exactly as
+            the saved one.
+        """
+        saved_cls, params, fitted, state_dict = load_payload(path)
+        if not (isinstance(saved_cls, type) and issubclass(saved_cls, cls)):
+            raise ValueError(f"{path} holds a {saved_cls.__name__}, not a {cls.__name__}.")
+        model = saved_cls(**params)
+        for name, value in fitted.items():
+            setattr(model, name, value)
+        # Building initializes weights (then overwritten): keep it off the global RNG.
+        with torch.random.fork_rng(devices=[]):
+            module = model._build_module(0.0, 1.0)  # the gap statistics are buffers: loaded
+            module.load_state_dict(state_dict)
+            model.net_ = model._make_net(module, 0, None, []).initialize()
+        return model
 
     def __stfm_tags__(self):
         return STFMTags(

@@ -20,7 +20,7 @@ from ._backbone_config import (
 )
 from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
-from ._targets import restore_target_layout
+from ._targets import check_score_target, restore_target_layout
 
 
 @fill_shared_docs
@@ -229,7 +229,9 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             observed windows, averaged uniformly (see
             :func:`~sk_stfm.metrics.masked_r2`).
         """
-        return masked_r2(y, self.predict(X), sample_weight=sample_weight)
+        prediction = self.predict(X)
+        y = check_score_target(y, prediction.shape)
+        return masked_r2(y, prediction, sample_weight=sample_weight)
 
     @available_if(is_probabilistic)
     def sample(self, X, n_samples=100, random_state=None):

@@ -45,10 +45,20 @@ def _encode(value):
                 f"cannot save a parameter of type {cls.__name__}: only sk_stfm "
                 "configuration objects are saved; pickle the estimator instead."
             )
-        return {
+        encoded = {
             "__config__": f"{cls.__module__}:{cls.__qualname__}",
             "params": {k: _encode(v) for k, v in value.get_params(deep=False).items()},
         }
+        # A fitted sk_stfm transformer (the grid tokenizer of a trajectory
+        # model) keeps what it learned: plain data, like everything else here.
+        fitted = {
+            k: _encode(v)
+            for k, v in vars(value).items()
+            if k.endswith("_") and not k.startswith("_")
+        }
+        if fitted:
+            encoded["fitted"] = fitted
+        return encoded
     if sp.issparse(value):
         coo = sp.coo_array(value)
         return {
@@ -75,6 +85,25 @@ def _import_sk_stfm_class(path):
     return cls
 
 
+def _fitted_items(fitted):
+    """Name-value pairs of fitted attributes, refusing names that are not ``name_``.
+
+    The names come from the file: only public fitted-attribute names may be
+    set, never a method or a private or special attribute.
+    """
+    if not isinstance(fitted, dict):
+        raise ValueError("the fitted attributes of a saved estimator must be a mapping.")
+    for name in fitted:
+        if not (
+            isinstance(name, str)
+            and name.isidentifier()
+            and name.endswith("_")
+            and not name.startswith("_")
+        ):
+            raise ValueError(f"refusing to load fitted attribute {name!r}: not a fitted name.")
+    return fitted.items()
+
+
 def _decode(value):
     """Inverse of :func:`_encode`."""
     if not isinstance(value, dict):
@@ -86,7 +115,10 @@ def _decode(value):
         return {k: _decode(v) for k, v in value["__dict__"].items()}
     if "__config__" in value:
         cls = _import_sk_stfm_class(value["__config__"])
-        return cls(**{k: _decode(v) for k, v in value["params"].items()})
+        instance = cls(**{k: _decode(v) for k, v in value["params"].items()})
+        for name, fitted in _fitted_items(value.get("fitted", {})):
+            setattr(instance, name, _decode(fitted))
+        return instance
     if "__sparse__" in value:
         shape, row, col, data = value["__sparse__"]
         return sp.csr_array((data, (row, col)), shape=tuple(shape))
@@ -159,13 +191,23 @@ def load_payload(path):
         ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a file saved by sk_stfm's save().")
-    if payload.get("format_version") != FORMAT_VERSION:
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        from .. import __version__
+
+        # Name both sides, so that the fix (which sk_stfm to install) is plain.
+        newer = isinstance(version, int) and version > FORMAT_VERSION
         raise ValueError(
-            f"{path} was saved in format version {payload.get('format_version')} "
-            f"(sk_stfm {payload.get('sk_stfm_version')}); this sk_stfm reads format "
-            f"version {FORMAT_VERSION}. Load it with the version that saved it."
+            f"{path} was saved in format version {version} (by sk_stfm "
+            f"{payload.get('sk_stfm_version')}); the installed sk_stfm {__version__} "
+            f"reads format version {FORMAT_VERSION}. "
+            + (
+                "Upgrade sk_stfm to load it."
+                if newer
+                else "Load it with the sk_stfm version that saved it."
+            )
         )
     cls = _import_sk_stfm_class(payload["class"])
     params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
-    fitted = {k: _decode(v) for k, v in json.loads(payload["fitted"]).items()}
+    fitted = {k: _decode(v) for k, v in _fitted_items(json.loads(payload["fitted"]))}
     return cls, params, fitted, payload["state_dict"]

@@ -13,11 +13,9 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.utils import assert_all_finite, check_consistent_length
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..backbones import compatible_backbones, get_backbone
@@ -31,6 +29,7 @@ from ._backbone_config import BackboneConfig
 from ._base import BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
 from ._spatial import SpatialContext
+from ._targets import check_class_labels
 from ._training import TemporalValidationSplit
 
 SEQUENCE_INPUT_DOC = "list of array-like of shape (n_points, n_columns)"
@@ -153,6 +152,15 @@ _NOT_TRAJECTORY_PARAMETERS = (
     "checkpoint_dir",
     "resume",
 )
+
+
+def _check_transitions(windows, does):
+    """Refuse padded sequences of one point each: a point's target is the next point."""
+    if not (~np.isnan(windows[:, 1:, 0, 0])).any():
+        raise ValueError(
+            f"X must hold at least one sequence of two or more points: the model {does} "
+            "the next location of each point."
+        )
 
 
 class BaseTrajectoryEstimator(BaseSTEstimator):
@@ -364,26 +372,6 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
 
     def _output_shape(self):
         return 1, self.window_shape_[2]
-
-    def _restore_network(self, state_dict):  # pragma: no cover - save/load not offered
-        raise NotImplementedError("trajectory estimators are saved with pickle, not save().")
-
-    def save(self, path):
-        """Not available for trajectory estimators: use pickle or joblib.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file.
-
-        Raises
-        ------
-        NotImplementedError
-            Always.
-        """
-        raise NotImplementedError(
-            f"{type(self).__name__} cannot be saved with save(); pickle or joblib it instead."
-        )
 
     def __stfm_tags__(self):
         return STFMTags(
@@ -715,7 +703,8 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
 
     _task = "forecasting"
     _default_objective = "regression"
-    _fitted_attributes = BaseTrajectoryEstimator._fitted_attributes + ("classes_",)
+    # ``save`` writes the fitted grid tokenizer too (as plain data).
+    _fitted_attributes = BaseTrajectoryEstimator._fitted_attributes + ("classes_", "tokenizer_")
     _test_params = (
         {
             "tokenizer": GridTokenizer(cell_size=20_000.0),
@@ -810,6 +799,8 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
         return {"n_tokens": n_tokens, "causal": True}
 
     def _training_targets(self, windows, y, *, reset):
+        if reset:
+            _check_transitions(windows, "learns")
         if self.target == "cell":
             ids = np.nan_to_num(windows[:, :, 0, -1], nan=-1.0).astype(np.int64)
             targets = np.full_like(ids, -1)
@@ -927,6 +918,7 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
             return super().score(X, y, sample_weight=sample_weight)
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
+        _check_transitions(windows, "scores")
         targets = self._training_targets(windows, None, reset=False)
         outputs = self._forward_windows(X, infer=lambda module, x: module(x))
         if self.target == "cell":
@@ -1073,15 +1065,7 @@ class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
             objective.set_params(pretrain_epochs=min(objective.pretrain_epochs, self.max_epochs))
 
     def _training_targets(self, windows, y, *, reset):
-        if y is None:
-            raise ValueError(
-                f"This {type(self).__name__} estimator requires y to be passed, "
-                "but the target y is None."
-            )
-        y = column_or_1d(y, warn=True)
-        assert_all_finite(y, input_name="y")
-        check_consistent_length(windows, y)
-        check_classification_targets(y)
+        y = check_class_labels(y, len(windows), type(self).__name__)
         if reset:
             self.classes_, encoded = np.unique(y, return_inverse=True)
             return encoded.astype(np.int64)

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim, restore_layout
+from ..data._validation import check_windows_input
 from ..utils._test_params import TestParamsMixin
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -57,6 +58,7 @@ class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
 
     def _check_windows(self, X, *, reset):
         """Validate ``X`` and return ``(windows, ndim_of_input)``."""
+        check_windows_input(X)
         tags = self.__sklearn_tags__()
         finite = "allow-nan" if tags.input_tags.allow_nan else True
         if input_ndim(X) <= 2:

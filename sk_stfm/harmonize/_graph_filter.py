@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
+from ..data._validation import check_windows_input
 from ..utils._test_params import TestParamsMixin
 from ._base import FLOAT_DTYPES
 
@@ -158,6 +159,9 @@ class GraphFilter(
                 f"X must be a 2D array of distances of shape {expected}; got an array "
                 f"with {input_ndim(X)} dimension(s) and shape {np.shape(X)}."
             )
+        check_windows_input(
+            X, ndims=(2,), shape_doc="(n_nodes, n_nodes) of distances", allow_inf=True
+        )
         X = validate_data(
             self,
             X,

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import check_sequences
+from ..data._validation import check_windows_input
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
 from ._geodesy import EARTH_RADIUS
@@ -143,6 +144,7 @@ class GridTokenizer(
                     f"X must be a 2D array of points (n_samples, n_columns) or a list of "
                     f"sequences (n_points, n_columns); got an array of shape {X.shape}."
                 )
+            check_windows_input(X, ndims=(2,), shape_doc="(n_points, n_columns)")
             points = validate_data(self, X, reset=reset, dtype=np.float64)
             lengths = None
         needed = max(self.lat_column, self.lon_column) + 1

@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim, restore_layout
+from ..data._validation import check_windows_input
 from ._base import FLOAT_DTYPES, BaseSTTransformer
 from ._geodesy import EARTH_RADIUS
 from ._trajectory_base import check_trajectories
@@ -128,7 +129,7 @@ class LocalProjector(BaseSTTransformer):
     # ------------------------------------------------------------ layouts
 
     def _layout(self, X):
-        if isinstance(X, (list, tuple)) and len(X) and np.ndim(X[0]) == 2:
+        if isinstance(X, (list, tuple)) and len(X) and input_ndim(X[0]) == 2:
             return "trajectories"
         if self.window_shape is None and input_ndim(X) <= 2:
             return "points"
@@ -161,6 +162,7 @@ class LocalProjector(BaseSTTransformer):
                     f"window_shape; got an array with shape {np.shape(X)}."
                 )
             finite = "allow-nan"
+            check_windows_input(X, ndims=(2,), shape_doc="(n_points, n_columns)")
             array = validate_data(
                 self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=finite
             )

@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..data import as_windows, partition_matrix, restore_layout, spatial_partition
+from ..data._validation import check_windows_input
 from ._base import FLOAT_DTYPES, BaseSTTransformer
 
 
@@ -196,6 +197,7 @@ class SpatialPatcher(BaseSTTransformer):
             The windows on the nodes, in the layout of ``X``.
         """
         check_is_fitted(self)
+        check_windows_input(X)
         X = check_array(
             X, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan", input_name="X"
         )

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
+from ..data._validation import as_array
 from ..utils._test_params import TestParamsMixin
 
 TEXTS_SHAPE_DOC = "(n_samples,) of str or a table (n_samples, n_columns) of texts"
@@ -295,6 +296,8 @@ class TextEmbedder(
                 )
             cells = cells[:, None]
         elif input_ndim(X) == 2:
+            if not hasattr(X, "iloc"):
+                as_array(X, "X")  # ragged nested lists, refused by name
             cells = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=True)
             cells = np.asarray(cells, dtype=object)
         else:

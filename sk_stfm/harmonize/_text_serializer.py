@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
+from ..data._validation import check_windows_input
 from ..utils._test_params import TestParamsMixin
 from ._base import FLOAT_DTYPES
 
@@ -167,12 +168,12 @@ class TextSerializer(TestParamsMixin, TransformerMixin, BaseEstimator):
             )
 
     def _check_series(self, X, *, reset):
-        # 1-D input gets scikit-learn's own message ("Reshape your data").
         if input_ndim(X) > 2:
             raise ValueError(
                 "X must be a 2D array of shape (n_series, n_steps), one series per row; "
                 f"got an input with {input_ndim(X)} dimension(s)."
             )
+        check_windows_input(X, ndims=(2,), shape_doc="(n_series, n_steps)")
         X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
         return X.astype(np.float64, copy=False)
 

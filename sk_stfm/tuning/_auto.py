@@ -9,6 +9,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ..data import WINDOW_SHAPE_DOC
+from ..data._validation import check_windows_input
 from ..estimators import BackboneConfig, resolve_backbone
 from ..taxonomy import recommend
 from ..taxonomy._recommend import TASK_ALIASES
@@ -281,9 +283,12 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             The fitted model chooser.
         """
         if self.data is None:
+            check_windows_input(X)
             X = check_array(X, allow_nd=True, ensure_all_finite="allow-nan", input_name="X")
             if len(X) < 2:
                 raise ValueError(f"AutoSTFM needs at least 2 windows; X has n_samples={len(X)}.")
+        if y is not None:
+            check_windows_input(y, "y", ndims=(1, 2, 3, 4), shape_doc=WINDOW_SHAPE_DOC)
         # Targets of 2-D layouts are one step per output (as the estimators read them).
         shape = None if y is None else np.asarray(y).shape
         horizon = shape[1] if shape is not None and len(shape) >= 3 else 1

@@ -26,6 +26,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 from tqdm.auto import tqdm
 
+from ..data import WINDOW_SHAPE_DOC
+from ..data._validation import check_windows_input
 from ..estimators import MLPConfig, STForecaster
 from ..utils._test_params import TestParamsMixin
 from ._pruning import TrialPruningCallback
@@ -288,7 +290,15 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         self : STFMSearchCV
             The fitted search.
         """
-        X, y = indexable(X, y)
+        if get_tags(self.estimator).input_tags.three_d_array:
+            # Bad windows are refused here, by name, rather than once per failed trial.
+            check_windows_input(X)
+            if y is not None:
+                check_windows_input(y, "y", ndims=(1, 2, 3, 4), shape_doc=WINDOW_SHAPE_DOC)
+        try:
+            X, y = indexable(X, y)
+        except ValueError as exc:
+            raise ValueError(f"X and y must have the same number of samples: {exc}") from None
         cv = self._check_cv(y)
         self.n_splits_ = cv.get_n_splits(X, y)
         try:
