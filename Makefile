@@ -27,10 +27,10 @@ demo: $(STAMP)
 	$(VENV)/bin/sk-stfm demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup --doctest-modules sk_stfm tests
+	$(PY) -m pytest -n 2 --dist loadfile --doctest-modules sk_stfm tests
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" --doctest-modules sk_stfm tests
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" --doctest-modules sk_stfm tests
 
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
