@@ -20,7 +20,8 @@ from ..estimators import (
     TransformerHawkesConfig,
 )
 from ..objectives import Contrastive, Diffusion, Masked, Regression, objectives_for
-from ..utils._tags import DATA_KINDS, TASKS
+from ..taxonomy._recommend import normalize_task
+from ..utils._tags import DATA_KINDS
 
 # Widths of attention models: multiples of 8, so that every head count of
 # the configurations (2 or 4) divides them.
@@ -94,15 +95,6 @@ _OBJECTIVE_SPACES = {
     "diffusion": (Diffusion(), {"hidden_size": IntDistribution(32, 128, log=True)}),
 }
 
-_TASK_ALIASES = {
-    "forecast": "forecasting",
-    "impute": "imputation",
-    "anomaly": "anomaly_detection",
-    "classify": "classification",
-    "represent": "representation",
-    "generate": "generation",
-}
-
 
 def default_search_space(kind="series", task="forecasting", *, history=None, objectives=True):
     """A conditional search space over backbones, objectives and training.
@@ -147,11 +139,7 @@ def default_search_space(kind="series", task="forecasting", *, history=None, obj
     """
     if kind not in DATA_KINDS:
         raise ValueError(f"kind must be one of {list(DATA_KINDS)}; got {kind!r}.")
-    task = _TASK_ALIASES.get(task, task)
-    if task not in TASKS:
-        raise ValueError(
-            f"task must be one of {list(TASKS)} (or {sorted(_TASK_ALIASES)}); got {task!r}."
-        )
+    task = normalize_task(task)
     names = [
         name
         for name in compatible_backbones(kind, task, available=("adjacency", "grid_shape"))

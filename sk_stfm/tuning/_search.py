@@ -421,17 +421,16 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
     def _results(self, study):
         trials = study.trials
         n_splits = self.n_splits_
-        splits = np.full((len(trials), n_splits), np.nan)
-        fit_times = np.full((len(trials), n_splits), np.nan)
-        score_times = np.full((len(trials), n_splits), np.nan)
-        for i, trial in enumerate(trials):
-            for store, key in ((splits, "split_test_scores"), (fit_times, "fit_times")):
+        # Per-fold records of each trial; NaN where a trial has none (pruned,
+        # failed, running, or drawn by a search with other folds).
+        per_fold = {}
+        for key in ("split_test_scores", "fit_times", "score_times"):
+            table = per_fold[key] = np.full((len(trials), n_splits), np.nan)
+            for i, trial in enumerate(trials):
                 values = trial.user_attrs.get(key)
                 if values is not None and len(values) == n_splits:
-                    store[i] = values
-            values = trial.user_attrs.get("score_times")
-            if values is not None and len(values) == n_splits:
-                score_times[i] = values
+                    table[i] = values
+        splits, fit_times, score_times = per_fold.values()
         params = [self._params_of(trial) for trial in trials]
         results = {
             "trial_number": np.array([t.number for t in trials]),
