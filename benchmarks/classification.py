@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import previous_results, write_results
 
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.estimators import PatchTSTConfig, STClassifier
 
 RESULTS = Path(__file__).parent / "results"

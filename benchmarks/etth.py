@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import previous_results, write_results
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import ExponentialLR
 
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.data import split_windows
 from sk_stfm.datasets import load_etth1, load_etth2, published_baselines
 from sk_stfm.estimators import DLinearConfig, PatchTSTConfig, STForecaster, TimeBudget

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import previous_results, write_results
 
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.datasets import (
     earthquake_periods,
     load_earthquakes,

@@ -43,11 +43,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import previous_results, write_results
 from sklearn.metrics import roc_auc_score
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import ExponentialLR
 
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.data import make_windows, split_windows
 from sk_stfm.datasets import load_etth1
 from sk_stfm.estimators import (

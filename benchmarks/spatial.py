@@ -62,8 +62,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import torch
-from _results import previous_results, write_results
 
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.data import make_windows
 from sk_stfm.datasets import (
     load_chickenpox,

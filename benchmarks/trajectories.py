@@ -42,9 +42,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import write_results
 from sklearn.ensemble import RandomForestClassifier
 
+from sk_stfm.benchmarking import write_results
 from sk_stfm.datasets import load_geolife_sample
 from sk_stfm.estimators import (
     NextLocationPredictor,

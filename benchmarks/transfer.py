@@ -44,9 +44,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _results import previous_results, write_results
 
 from sk_stfm.adapters import FrozenLM, LoRA, Prompt, Reprogramming, quantize
+from sk_stfm.benchmarking import previous_results, write_results
 from sk_stfm.data import split_windows
 from sk_stfm.datasets import load_etth1, published_baselines
 from sk_stfm.estimators import PatchTSTConfig, STForecaster, TimeBudget

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import optuna
-from _results import write_results
 from optuna.trial import TrialState
 
+from sk_stfm.benchmarking import write_results
 from sk_stfm.tuning import resolve_storage
 
 RESULTS = Path(__file__).parent / "results" / "tuning.json"

@@ -50,6 +50,7 @@ PACKAGES = (
     "sk_stfm.taxonomy",
     "sk_stfm.metrics",
     "sk_stfm.plotting",
+    "sk_stfm.benchmarking",
 )
 
 # numpydoc checks that are not enforced anywhere, with the reason.

@@ -1,4 +1,4 @@
-"""Reading and writing ``benchmarks/results/*.json`` (and a markdown table beside each)."""
+"""Result files of benchmarks: JSON rows with the machine, and a markdown table beside each."""
 
 import json
 import platform
@@ -18,7 +18,12 @@ def previous_results(path):
     Returns
     -------
     rows : list of dict
-        Its ``results``.
+        Its ``results``; empty if the file does not exist.
+
+    Examples
+    --------
+    >>> previous_results("no/such/results.json")
+    []
     """
     path = Path(path)
     return json.loads(path.read_text())["results"] if path.exists() else []
@@ -39,6 +44,16 @@ def write_results(path, benchmark, rows, threads, **settings):
         Torch threads used.
     **settings
         Other run settings stored beside the rows (e.g. a time budget).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_results(folder / "demo.json", "demo", [{"model": "last", "mae": 1.5}], threads=1)
+    wrote .../demo.json
+    wrote .../demo.md
+    >>> previous_results(folder / "demo.json")
+    [{'model': 'last', 'mae': 1.5}]
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +82,16 @@ def write_markdown(path):
     path : str or Path
         A results file written by :func:`write_results`; the tables go to
         the same name with a ``.md`` suffix.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.json"
+    >>> _ = path.write_text(json.dumps({"benchmark": "demo", "results": [{"mae": 1.5}]}))
+    >>> write_markdown(path)
+    wrote .../demo.md
+    >>> print(path.with_suffix(".md").read_text().splitlines()[-1])
+    | 1.5 |
     """
     path = Path(path)
     payload = json.loads(path.read_text())

@@ -1,0 +1,14 @@
+"""Benchmarks: result files, the core and speed suites, and the scaling-law probe.
+
+The suites are what ``sk-stfm benchmark`` runs; ``benchmarks/`` holds the
+longer scripts that reproduce published tables. Both write their results
+with :func:`write_results` (a JSON file and a markdown table beside it).
+"""
+
+from ._results import previous_results, write_markdown, write_results
+
+__all__ = [
+    "previous_results",
+    "write_markdown",
+    "write_results",
+]
