@@ -10,10 +10,21 @@ import sys
 
 from ._datasets import add_datasets_command
 from ._demo import add_demo_command
+from ._describe import add_describe_command
+from ._fit import add_fit_command
+from ._predict import add_predict_command
 from ._recommend import add_recommend_command
 from ._tune import add_tune_command
 
-_COMMANDS = (add_demo_command, add_datasets_command, add_recommend_command, add_tune_command)
+_COMMANDS = (
+    add_demo_command,
+    add_datasets_command,
+    add_describe_command,
+    add_recommend_command,
+    add_fit_command,
+    add_predict_command,
+    add_tune_command,
+)
 
 
 def build_parser():

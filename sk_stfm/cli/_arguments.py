@@ -96,3 +96,20 @@ def write_json(path, payload):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str))
     print(f"\nWrote {path}")
+
+
+def profile_record(profile):
+    """A data profile as JSON-ready text, one entry per property.
+
+    Parameters
+    ----------
+    profile : DataProfile
+        What :func:`sk_stfm.taxonomy.describe` measured.
+
+    Returns
+    -------
+    record : dict of str to str
+        Property (``kind``, ``sampling``, ``missing``, ``temporal``, ...) to
+        its text, as the profile prints it.
+    """
+    return {key: str(value) for key, value in profile.to_frame()["value"].items()}

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 
 def load_data(spec):
     """Load a bundled data set by name, or a table file as an ``STData``.
@@ -71,7 +73,8 @@ def _read_table(path):
         raise ValueError(
             f"{path}: columns {text} are not numeric; every column after the time must hold numbers."
         )
-    if frame.index.dtype == object:  # dates as text; step numbers stay numbers
+    # Dates as text (object or, from pandas 3, str dtype); step numbers stay numbers.
+    if frame.index.dtype == object or pd.api.types.is_string_dtype(frame.index.dtype):
         try:
             frame.index = pd.to_datetime(frame.index)
         except (ValueError, TypeError) as exc:
@@ -79,3 +82,183 @@ def _read_table(path):
                 f"{path}: the first column must hold times or step numbers ({exc})."
             ) from exc
     return STData.from_frame(frame, name=path.stem)
+
+
+WINDOW_KINDS = ("series", "graph", "grid", "video")
+
+
+def check_window_data(data, command):
+    """Refuse data that cannot be cut into regular windows.
+
+    Parameters
+    ----------
+    data : STData or SequenceData
+        The loaded data.
+    command : str
+        The sub-command, named in the message.
+
+    Raises
+    ------
+    ValueError
+        If the data's kind is not one of ``WINDOW_KINDS``.
+    """
+    if data.kind not in WINDOW_KINDS:
+        raise ValueError(
+            f"sk-stfm {command} needs regular window data; {data.name!r} is {data.kind} data "
+            f"(supported: {', '.join(WINDOW_KINDS)})."
+        )
+
+
+def holdout_windows(data, history, horizon, test_fraction, train_stride=1):
+    """Hold out the end of the data in time, scale both parts, and cut windows.
+
+    The first ``1 - test_fraction`` of the steps train; the rest test. The
+    test part starts with the last ``history`` training steps, so that its
+    first window forecasts the first test step. Both parts are z-scored with
+    the training mean and standard deviation of each node and channel.
+
+    Parameters
+    ----------
+    data : STData
+        Regular data.
+    history, horizon : int
+        Input and output window lengths (steps).
+    test_fraction : float
+        Share of the steps held out, in (0, 1).
+    train_stride : int, default=1
+        Keep every ``train_stride``-th training window.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : ndarray of shape (n_windows, n_steps, n_nodes, n_channels)
+        Scaled windows.
+    mean, std : ndarray of shape (1, n_nodes, n_channels)
+        The training statistics; ``windows * std + mean`` is in data units.
+
+    Raises
+    ------
+    ValueError
+        If ``test_fraction`` is not in (0, 1), either part is too short for
+        one window, or a series has no observed training value.
+    """
+    from ..data import make_windows
+
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"--test-fraction must be between 0 and 1; got {test_fraction}.")
+    n_train = int(round(data.n_steps * (1 - test_fraction)))
+    train, test = data.values[:n_train], data.values[n_train:]
+    if len(test) < history + horizon:
+        raise ValueError(
+            f"the test part has {len(test)} steps, fewer than history + horizon = "
+            f"{history + horizon}; lower --history / --horizon or raise --test-fraction."
+        )
+    if len(train) < history + horizon:
+        raise ValueError(
+            f"the training part has {len(train)} steps, fewer than history + horizon = "
+            f"{history + horizon}; lower --history / --horizon or --test-fraction."
+        )
+    mean, std = scaling_statistics(train, name=data.name)
+    test = np.concatenate([train[-history:], test])
+    X_train, y_train = make_windows(
+        (train - mean) / std, history=history, horizon=horizon, stride=train_stride
+    )
+    X_test, y_test = make_windows((test - mean) / std, history=history, horizon=horizon)
+    return X_train, y_train, X_test, y_test, mean, std
+
+
+def scaling_statistics(train, name=""):
+    """Mean and standard deviation of each node and channel over time.
+
+    Parameters
+    ----------
+    train : ndarray of shape (n_steps, n_nodes, n_channels)
+        Training values; NaN is missing.
+    name : str, default=""
+        Name of the data, for the message.
+
+    Returns
+    -------
+    mean, std : ndarray of shape (1, n_nodes, n_channels)
+        NaN-ignoring statistics; a constant series gets a std of 1.
+
+    Raises
+    ------
+    ValueError
+        If a node and channel has no observed value.
+    """
+    observed = ~np.isnan(train)
+    if not observed.any(axis=0).all():
+        node, channel = np.argwhere(~observed.any(axis=0))[0]
+        raise ValueError(
+            f"{name or 'the data'}: node {node}, channel {channel} has no observed value in "
+            "the training part; drop it or lower --test-fraction."
+        )
+    mean = np.nanmean(train, axis=0, keepdims=True)
+    std = np.nanstd(train, axis=0, keepdims=True)
+    return mean, np.where(std > 0, std, 1.0)
+
+
+def last_value_forecast(X, horizon):
+    """The last-value baseline: repeat each series' last observed input value.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_windows, n_steps, n_nodes, n_channels)
+        Scaled input windows; NaN is missing.
+    horizon : int
+        Steps to forecast.
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_windows, horizon, n_nodes, n_channels)
+        The forecast; a series with no observation in its window gets 0,
+        the training mean in scaled units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([1.0, 2.0, np.nan]).reshape(1, 3, 1, 1)
+    >>> last_value_forecast(X, horizon=2).ravel().tolist()
+    [2.0, 2.0]
+    """
+    observed = ~np.isnan(X)
+    last = X.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1, keepdims=True)
+    values = np.take_along_axis(X, last, axis=1)
+    values = np.where(observed.any(axis=1, keepdims=True), values, 0.0)
+    return np.repeat(values, horizon, axis=1)
+
+
+def infer_frequency(timestamps):
+    """The step of regular timestamps as a pandas frequency string.
+
+    Parameters
+    ----------
+    timestamps : pandas.DatetimeIndex or None
+        Increasing timestamps.
+
+    Returns
+    -------
+    frequency : str or None
+        A calendar frequency when pandas can infer one (``"h"``,
+        ``"W-SUN"``, ``"MS"``), else the most common gap between
+        consecutive timestamps (rows missing from the table do not change
+        it); ``None`` without at least two timestamps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_frequency(pd.date_range("2024-01-01", periods=5, freq="h"))
+    'h'
+    >>> infer_frequency(pd.DatetimeIndex(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-09"]))
+    '48h'
+    """
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    if timestamps is None or len(timestamps) < 2:
+        return None
+    frequency = pd.infer_freq(timestamps) if len(timestamps) >= 3 else None
+    if frequency is None:
+        gaps = pd.Series(timestamps[1:] - timestamps[:-1])
+        frequency = gaps.mode().iloc[0]
+    return to_offset(frequency).freqstr

@@ -1,6 +1,6 @@
 """``sk-stfm recommend``: profile a data set and rank the models that suit it."""
 
-from ._arguments import positive_int, write_json
+from ._arguments import positive_int, profile_record, write_json
 
 
 def run_recommend(args):
@@ -39,14 +39,13 @@ def run_recommend(args):
         for name, reason in recommendations.excluded.items():
             print(f"   - {name}: {reason}")
     if args.output:
-        profile = recommendations.profile.to_frame().iloc[:, 0]
         write_json(
             args.output,
             {
                 "data": getattr(data, "name", str(args.data)),
                 "task": args.task,
                 "budget": args.budget,
-                "profile": {key: str(value) for key, value in profile.items()},
+                "profile": profile_record(recommendations.profile),
                 "recommendations": recommendations.to_frame().to_dict(orient="records"),
                 "excluded": dict(recommendations.excluded),
             },

@@ -5,16 +5,7 @@ import time
 import numpy as np
 
 from ._arguments import name_list, positive_float, positive_int, write_json
-
-_WINDOW_KINDS = ("series", "graph", "grid", "video")
-
-
-def _standardize(train, *parts):
-    """Scale every part by the training mean and std of each node and channel."""
-    mean = np.nanmean(train, axis=0, keepdims=True)
-    std = np.nanstd(train, axis=0, keepdims=True)
-    std = np.where(std > 0, std, 1.0)
-    return mean, std, [(p - mean) / std for p in (train, *parts)]
+from ._data import check_window_data, holdout_windows, last_value_forecast, load_data
 
 
 def _restrict(options, wanted, what):
@@ -40,34 +31,15 @@ def tune_windows(data, args):
         Trials, best parameters and test errors (in the data's units) of the
         best model and of the last-value baseline.
     """
-    from ..data import make_windows
     from ..estimators import STForecaster, TimeBudget
     from ..metrics import masked_mae, masked_rmse
     from ..tuning import STFMSearchCV, default_search_space
 
-    if data.kind not in _WINDOW_KINDS:
-        raise ValueError(
-            f"sk-stfm tune searches window models; {data.name!r} is {data.kind} data "
-            f"(supported: {', '.join(_WINDOW_KINDS)})."
-        )
+    check_window_data(data, "tune")
     history, horizon = args.history, args.horizon
-    if not 0 < args.test_fraction < 1:
-        raise ValueError(f"--test-fraction must be between 0 and 1; got {args.test_fraction}.")
-    n_train = int(round(data.n_steps * (1 - args.test_fraction)))
-    train, test = data.values[:n_train], data.values[n_train:]
-    if len(test) < history + horizon:
-        raise ValueError(
-            f"the test part has {len(test)} steps, fewer than history + horizon = "
-            f"{history + horizon}; lower --history / --horizon or raise --test-fraction."
-        )
-    # The test part starts with the last `history` training steps, so that
-    # the first test window forecasts the first test step.
-    test = np.concatenate([train[-history:], test])
-    mean, std, (train, test) = _standardize(train, test)
-    X_train, y_train = make_windows(
-        train, history=history, horizon=horizon, stride=args.train_stride
+    X_train, y_train, X_test, y_test, mean, std = holdout_windows(
+        data, history, horizon, args.test_fraction, args.train_stride
     )
-    X_test, y_test = make_windows(test, history=history, horizon=horizon)
 
     space = default_search_space(data.kind, "forecasting", history=history)
     if args.backbones:
@@ -102,7 +74,7 @@ def tune_windows(data, args):
 
     truth = units(y_test)
     best = units(search.predict(X_test))
-    last = units(np.repeat(X_test[:, -1:], horizon, axis=1))
+    last = units(last_value_forecast(X_test, horizon))
     results = search.cv_results_
     trials = [
         {
@@ -191,8 +163,6 @@ def run_tune(args):
     status : int
         0 on success.
     """
-    from ._data import load_data
-
     report = tune_windows(load_data(args.data), args)
     _print_report(report)
     if args.output:
