@@ -1,13 +1,16 @@
 """Reliability: interrupted fits, safe persistence, determinism and load.
 
 A fit killed with SIGKILL (also in the middle of writing a checkpoint)
-resumes and ends with the weights of an uninterrupted fit; files the
+resumes and ends with the weights of an uninterrupted fit, early stopping
+included (same stopping epoch, same best weights); a checkpoint directory
+belongs to one fit at a time, and a killed fit's lock is taken over; files the
 package reads never unpickle; the same seed gives bitwise-identical outputs
 in fresh processes and leaves the caller's RNGs untouched; many fits do not
 leak memory and concurrent predictions agree with serial ones.
 """
 
 import ast
+import errno
 import gc
 import json
 import os
@@ -26,16 +29,29 @@ import numpy as np
 import pytest
 import torch
 from sequence_fixtures import sequences_for
+from skorch.callbacks import Callback, EarlyStopping
 
 import sk_stfm
 from sk_stfm.estimators import MLPConfig, STForecaster
-from sk_stfm.estimators._checkpoint import JOURNAL, RNG_FILE, recover
+from sk_stfm.estimators._checkpoint import (
+    EARLY_STOPPING_FILE,
+    JOURNAL,
+    LOCK_FILE,
+    RNG_FILE,
+    recover,
+)
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 from sk_stfm.estimators._persistence import FORMAT_VERSION
 from sk_stfm.utils import all_estimators
 
 PACKAGE = Path(sk_stfm.__file__).parent
 TESTS = Path(__file__).parent
 MAX_EPOCHS = 6
+CHECKPOINT_FILES = {"params.pt", "optimizer.pt", "history.json", RNG_FILE, EARLY_STOPPING_FILE}
 
 # The fit of the kill-and-resume tests, run in child processes: dropout and
 # shuffled batches, so that resuming must restore both RNG streams to
@@ -43,20 +59,21 @@ MAX_EPOCHS = 6
 # all of them compute with the same reduction order.
 CHILD = textwrap.dedent(
     """
-    import os, signal, sys, time
+    import json, os, signal, sys, time
     import numpy as np
     import torch
     from skorch.callbacks import Callback
     from sk_stfm.estimators import MLPConfig, STForecaster
 
     torch.set_num_threads(1)
-    mode, checkpoint_dir, out, max_epochs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    mode, checkpoint_dir, out, config = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    config = json.loads(config)
 
     class Slow(Callback):
-        # Gives the parent time to kill between checkpoints; after epoch 4
-        # it waits for the kill, so the fit never ends on its own.
+        # Gives the parent time to kill between checkpoints; from epoch
+        # ``block_at`` on it waits for the kill, so the fit never ends on its own.
         def on_epoch_end(self, net, **kwargs):
-            time.sleep(300 if len(net.history) >= 4 else 0.3)
+            time.sleep(300 if len(net.history) >= config["block_at"] else config["pause"])
 
     def kill_in(function, should_kill, truncate=False):
         def wrapped(*args, **kwargs):
@@ -89,33 +106,67 @@ CHILD = textwrap.dedent(
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(48, 12, 2, 1)).astype(np.float32)
-    y = X[:, -3:] + 0.1 * rng.normal(size=(48, 3, 2, 1)).astype(np.float32)
+    y = X[:, -3:] + config["noise"] * rng.normal(size=(48, 3, 2, 1)).astype(np.float32)
+    n_train = config["n_train"]  # the windows after it validate
     model = STForecaster(
-        backbone=MLPConfig(hidden_sizes=(16,), dropout=0.3),
-        max_epochs=int(max_epochs),
+        backbone=MLPConfig(hidden_sizes=(config["hidden"],), dropout=0.3),
+        max_epochs=config["max_epochs"],
         batch_size=8,
-        lr=1e-2,
-        patience=None,
+        lr=config["lr"],
+        patience=config["patience"],
         validation_fraction=0.0,
         random_state=0,
         checkpoint_dir=None if mode == "reference" else checkpoint_dir,
         resume=mode == "resume",
         callbacks=callbacks,
-    ).fit(X, y)
+    ).fit(X[:n_train], y[:n_train], validation_data=(X[n_train:], y[n_train:]) if n_train < 48 else None)
+    early_stopping = dict(model.net_.callbacks_).get("early_stopping")
     torch.save(
-        {"state_dict": model.net_.module_.state_dict(), "epochs": model.net_.history[:, "epoch"]},
+        {
+            "state_dict": model.net_.module_.state_dict(),
+            "epochs": model.net_.history[:, "epoch"],
+            "best_epoch": 0 if early_stopping is None else early_stopping.best_epoch_,
+        },
         out,
     )
     """
 )
 
 
-def _child(tmp_path, mode, checkpoint_dir):
+# The fits of the children. PLAIN: no early stopping, killed at a random
+# epoch among the first 4. EARLY_STOPPING: targets noisy enough that the
+# validation loss improves for some epochs and then worsens (up to epoch 8
+# here), so that ``patience=3`` stops the fit before ``max_epochs`` and
+# restores the weights of an earlier epoch; killed at the epoch after the
+# best one (``block_at`` is set from the uninterrupted fit).
+PLAIN = {
+    "max_epochs": MAX_EPOCHS,
+    "patience": None,
+    "noise": 0.1,
+    "hidden": 16,
+    "lr": 1e-2,
+    "n_train": 48,
+    "block_at": 4,
+    "pause": 0.3,
+}
+EARLY_STOPPING = {
+    "max_epochs": 15,
+    "patience": 3,
+    "noise": 0.5,
+    "hidden": 32,
+    "lr": 2e-2,
+    "n_train": 32,
+    "block_at": None,
+    "pause": 0.0,
+}
+
+
+def _child(tmp_path, mode, checkpoint_dir, config=PLAIN):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     out = tmp_path / f"{mode}.pt"
     process = subprocess.Popen(
-        [sys.executable, str(script), mode, str(checkpoint_dir), str(out), str(MAX_EPOCHS)],
+        [sys.executable, str(script), mode, str(checkpoint_dir), str(out), json.dumps(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -126,7 +177,22 @@ def _child(tmp_path, mode, checkpoint_dir):
 def _finish(process, out, timeout=240):
     _, stderr = process.communicate(timeout=timeout)
     assert process.returncode == 0, stderr
-    return torch.load(out, weights_only=True)
+    return {**torch.load(out, weights_only=True), "stderr": stderr}
+
+
+def _kill_after(process, checkpoint_dir, epochs):
+    """SIGKILL ``process`` once ``checkpoint_dir`` holds ``epochs`` epochs."""
+    try:
+        deadline = time.monotonic() + 240
+        while _history_length(checkpoint_dir) < epochs:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, f"the child never checkpointed {epochs} epochs"
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)  # also when the test fails: no orphan
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    return _history_length(checkpoint_dir)
 
 
 def _history_length(checkpoint_dir):
@@ -156,23 +222,50 @@ POSIX_ONLY = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL 
 def test_a_fit_killed_with_sigkill_resumes_to_the_uninterrupted_weights(tmp_path, reference):
     checkpoint_dir = tmp_path / "checkpoints"
     process, _ = _child(tmp_path, "killed", checkpoint_dir)
-    try:
-        deadline = time.monotonic() + 240
-        while _history_length(checkpoint_dir) < 2:
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the child never checkpointed 2 epochs"
-            time.sleep(0.02)
-    finally:
-        process.send_signal(signal.SIGKILL)  # also when the test fails: no orphan
-    process.communicate(timeout=60)
-    assert process.returncode == -signal.SIGKILL
-    killed_after = _history_length(checkpoint_dir)
+    killed_after = _kill_after(process, checkpoint_dir, 2)
     assert 2 <= killed_after < MAX_EPOCHS
 
     resumed = _finish(*_child(tmp_path, "resume", checkpoint_dir))
     assert resumed["epochs"] == list(range(1, MAX_EPOCHS + 1))
     difference = _max_abs_difference(resumed["state_dict"], reference["state_dict"])
     print(f"killed after {killed_after} epochs; max |resumed - uninterrupted| = {difference:g}")
+    assert difference <= 1e-6
+    # The killed fit could not release checkpoint_dir: the resumed one took it over.
+    assert f"owned by process {process.pid} on" in resumed["stderr"]
+    assert "ended without releasing it" in resumed["stderr"]
+
+
+@pytest.fixture(scope="module")
+def early_stopping_reference(tmp_path_factory):
+    """An uninterrupted fit of ``EARLY_STOPPING`` in a child process."""
+    tmp = tmp_path_factory.mktemp("early_stopping_reference")
+    return _finish(*_child(tmp, "reference", tmp / "unused", EARLY_STOPPING))
+
+
+@POSIX_ONLY
+def test_a_fit_killed_before_early_stopping_stops_where_the_uninterrupted_one_stops(
+    tmp_path, early_stopping_reference
+):
+    best, n_epochs = early_stopping_reference["best_epoch"], len(early_stopping_reference["epochs"])
+    # The premise: early stopping ends the fit before max_epochs, on the
+    # weights of an epoch before the kill point, and after it.
+    kill_at = best + 1
+    assert 1 < best and kill_at < n_epochs < EARLY_STOPPING["max_epochs"]
+    config = {**EARLY_STOPPING, "block_at": kill_at}
+    checkpoint_dir = tmp_path / "checkpoints"
+    process, _ = _child(tmp_path, "killed", checkpoint_dir, config)
+    assert _kill_after(process, checkpoint_dir, kill_at) == kill_at
+    saved = torch.load(checkpoint_dir / EARLY_STOPPING_FILE, weights_only=True)
+    progress = saved["callbacks"]["early_stopping"]
+    assert (saved["epoch"], progress["misses"], progress["best_epoch"]) == (kill_at, 1, best)
+    # The best epoch's weights: the resumed process never computes them.
+    assert progress["best_weights"].keys() == early_stopping_reference["state_dict"].keys()
+
+    resumed = _finish(*_child(tmp_path, "resume", checkpoint_dir, config))
+    assert resumed["epochs"] == early_stopping_reference["epochs"]
+    assert resumed["best_epoch"] == best
+    difference = _max_abs_difference(resumed["state_dict"], early_stopping_reference["state_dict"])
+    print(f"max |resumed - uninterrupted| with early stopping = {difference:g}")
     assert difference <= 1e-6
 
 
@@ -203,14 +296,9 @@ def test_a_kill_while_checkpointing_leaves_a_consistent_checkpoint(
         assert {JOURNAL, "params.pt.next"} <= left and "optimizer.pt.next" not in left
 
     recover(checkpoint_dir)
-    assert set(os.listdir(checkpoint_dir)) == {
-        "params.pt",
-        "optimizer.pt",
-        "history.json",
-        RNG_FILE,
-    }
+    assert set(os.listdir(checkpoint_dir)) == CHECKPOINT_FILES | {LOCK_FILE}
     assert _history_length(checkpoint_dir) == resumes_after
-    for name in ("params.pt", "optimizer.pt", RNG_FILE):
+    for name in ("params.pt", "optimizer.pt", RNG_FILE, EARLY_STOPPING_FILE):
         torch.load(checkpoint_dir / name, weights_only=True)  # complete, loadable
     rng_epoch = torch.load(checkpoint_dir / RNG_FILE, weights_only=True)["epoch"]
     assert rng_epoch == resumes_after
@@ -267,7 +355,7 @@ def test_a_checkpoint_that_cannot_be_written_warns_and_keeps_the_previous_one(
 
     def fails_after_epoch_1(obj, file, *args, **kwargs):
         writes.append(file)
-        if len(writes) > 3:  # epoch 1 writes 3 files; later writes die halfway
+        if len(writes) > 4:  # epoch 1 writes 4 files; later writes die halfway
             file.write(b"half a file")
             raise OSError(28, "No space left on device")
         return save(obj, file, *args, **kwargs)
@@ -277,9 +365,9 @@ def test_a_checkpoint_that_cannot_be_written_warns_and_keeps_the_previous_one(
         _small(max_epochs=3, checkpoint_dir=tmp_path).fit(X_SMALL, Y_SMALL)
     monkeypatch.setattr(torch, "save", save)
     # Only the intact epoch-1 checkpoint is left: no partial file.
-    assert set(os.listdir(tmp_path)) == {"params.pt", "optimizer.pt", "history.json", RNG_FILE}
+    assert set(os.listdir(tmp_path)) == CHECKPOINT_FILES | {LOCK_FILE}
     assert _history_length(tmp_path) == 1
-    for name in ("params.pt", "optimizer.pt", RNG_FILE):
+    for name in ("params.pt", "optimizer.pt", RNG_FILE, EARLY_STOPPING_FILE):
         torch.load(tmp_path / name, weights_only=True)
     resumed = _small(max_epochs=3, checkpoint_dir=tmp_path, resume=True).fit(X_SMALL, Y_SMALL)
     expected = _weights(_small(max_epochs=3).fit(X_SMALL, Y_SMALL))
@@ -292,6 +380,200 @@ def test_files_of_different_epochs_are_refused_on_resume(tmp_path):
     (tmp_path / "history.json").write_text(json.dumps(history[:1]))
     with pytest.raises(ValueError, match="not of one checkpoint"):
         _small(checkpoint_dir=tmp_path, resume=True).fit(X_SMALL, Y_SMALL)
+
+
+def test_an_early_stopping_file_of_another_epoch_is_refused_on_resume(tmp_path):
+    _small(max_epochs=1, checkpoint_dir=tmp_path / "one").fit(X_SMALL, Y_SMALL)
+    _small(max_epochs=2, checkpoint_dir=tmp_path / "two").fit(X_SMALL, Y_SMALL)
+    (tmp_path / "one" / EARLY_STOPPING_FILE).replace(tmp_path / "two" / EARLY_STOPPING_FILE)
+    with pytest.raises(ValueError, match=f"{EARLY_STOPPING_FILE} is of epoch 1.*not of one"):
+        _small(checkpoint_dir=tmp_path / "two", resume=True).fit(X_SMALL, Y_SMALL)
+
+
+# ------------------------------------------------ early stopping across a resume
+# The data of the EARLY_STOPPING child, fitted in this process.
+_es_rng = np.random.default_rng(0)
+X_ES = _es_rng.normal(size=(48, 12, 2, 1)).astype(np.float32)
+Y_ES = X_ES[:, -3:] + 0.5 * _es_rng.normal(size=(48, 3, 2, 1)).astype(np.float32)
+
+
+def _early_stopped(**params):
+    defaults = {
+        "backbone": MLPConfig(hidden_sizes=(32,), dropout=0.3),
+        "max_epochs": 15,
+        "lr": 2e-2,
+        "patience": 3,
+    }
+    model = _small(**{**defaults, **params})
+    return model.fit(X_ES[:32], Y_ES[:32], validation_data=(X_ES[32:], Y_ES[32:]))
+
+
+def _best_epoch(model):
+    return dict(model.net_.callbacks_)["early_stopping"].best_epoch_
+
+
+@pytest.fixture(scope="module")
+def early_stopped():
+    """An uninterrupted fit that early stopping ends, on the weights of an earlier epoch.
+
+    Its best epoch is followed by at least two epochs before the stop (8,
+    then 9 to 11, here), which the tests interrupt at.
+    """
+    model = _early_stopped()
+    assert 1 < _best_epoch(model) < model.n_epochs_ - 2 and model.n_epochs_ < 15
+    return model
+
+
+@pytest.mark.parametrize(
+    "after_best",
+    [
+        # The best epoch: its weights are the checkpoint's own, not written twice.
+        0,
+        # After the best epoch: one miss counted, the best weights kept apart.
+        1,
+    ],
+)
+def test_a_resumed_fit_continues_the_early_stopping_count(tmp_path, early_stopped, after_best):
+    best = _best_epoch(early_stopped)
+    _early_stopped(max_epochs=best + after_best, checkpoint_dir=tmp_path)
+    progress = torch.load(tmp_path / EARLY_STOPPING_FILE, weights_only=True)["callbacks"]
+    assert (progress["early_stopping"]["best_weights"] is None) == (after_best == 0)
+    resumed = _early_stopped(checkpoint_dir=tmp_path, resume=True)
+    assert resumed.n_epochs_ == early_stopped.n_epochs_ and _best_epoch(resumed) == best
+    assert resumed.net_.history[:, "valid_loss"] == early_stopped.net_.history[:, "valid_loss"]
+    assert _max_abs_difference(_weights(resumed), _weights(early_stopped)) == 0
+
+
+def test_without_its_progress_early_stopping_restarts_and_ends_elsewhere(tmp_path, early_stopped):
+    # Control: the same checkpoint of the epoch after the best one, less the
+    # early-stopping progress, as an older sk_stfm wrote it.
+    best = _best_epoch(early_stopped)
+    _early_stopped(max_epochs=best + 1, checkpoint_dir=tmp_path)
+    (tmp_path / EARLY_STOPPING_FILE).unlink()
+    with pytest.warns(UserWarning, match="no early-stopping progress.*count restarts"):
+        restarted = _early_stopped(checkpoint_dir=tmp_path, resume=True)
+    # The next epoch counts as an improvement on nothing: a later best
+    # epoch, a later stop, other weights.
+    assert _best_epoch(restarted) > best and restarted.n_epochs_ > early_stopped.n_epochs_
+    assert _max_abs_difference(_weights(restarted), _weights(early_stopped)) > 1e-3
+
+
+@pytest.mark.parametrize(
+    "ended_by",
+    [
+        # max_epochs, two epochs after the best one: the checkpoint holds the
+        # last epoch's weights, the fit ended on the best epoch's.
+        "max_epochs",
+        # Early stopping, whose last epoch is not checkpointed (it stops
+        # before the checkpoint sees it): resuming replays that epoch.
+        "early_stopping",
+    ],
+)
+def test_resuming_a_finished_fit_ends_on_its_best_weights(tmp_path, early_stopped, ended_by):
+    best = _best_epoch(early_stopped)
+    max_epochs = best + 2 if ended_by == "max_epochs" else 15
+    finished = _early_stopped(max_epochs=max_epochs, checkpoint_dir=tmp_path)
+    n_epochs = max_epochs if ended_by == "max_epochs" else early_stopped.n_epochs_
+    assert (finished.n_epochs_, _best_epoch(finished)) == (n_epochs, best)
+    again = _early_stopped(max_epochs=max_epochs, checkpoint_dir=tmp_path, resume=True)
+    assert (again.n_epochs_, _best_epoch(again)) == (n_epochs, best)
+    assert _max_abs_difference(_weights(again), _weights(finished)) == 0
+
+
+def test_an_early_stopping_the_checkpoint_does_not_carry_warns_on_resume(tmp_path):
+    _small(max_epochs=1, checkpoint_dir=tmp_path).fit(X_SMALL, Y_SMALL)
+    stopper = ("stopper", EarlyStopping(monitor="train_loss", patience=2))
+    with pytest.warns(UserWarning, match="'stopper' is an EarlyStopping.*count restarts"):
+        _small(max_epochs=2, checkpoint_dir=tmp_path, resume=True, callbacks=[stopper]).fit(
+            X_SMALL, Y_SMALL
+        )
+
+
+# ------------------------------------------------ one fit per checkpoint directory
+class _FitsTheSameDirectory(Callback):
+    """After the first epoch, fits a second model on ``checkpoint_dir``."""
+
+    def __init__(self, checkpoint_dir):
+        self.checkpoint_dir = checkpoint_dir
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 1:
+            try:
+                _small(max_epochs=1, checkpoint_dir=self.checkpoint_dir).fit(X_SMALL, Y_SMALL)
+            except ValueError as error:
+                self.error_ = error
+
+
+class _Fails(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        raise RuntimeError(f"fails in epoch {len(net.history)}")
+
+
+def test_a_second_fit_on_a_checkpoint_dir_in_use_fails_and_leaves_it_intact(tmp_path):
+    second = ("second", _FitsTheSameDirectory(tmp_path))
+    first = _small(checkpoint_dir=tmp_path, callbacks=[second]).fit(X_SMALL, Y_SMALL)
+    message = str(dict(first.net_.callbacks_)["second"].error_)
+    assert f"checkpoint_dir={str(tmp_path)!r} is in use by another fit" in message
+    assert f"process {os.getpid()} on" in message
+    # The first fit went on undisturbed: its checkpoint is whole and its own.
+    assert set(os.listdir(tmp_path)) == CHECKPOINT_FILES | {LOCK_FILE}
+    assert _history_length(tmp_path) == first.n_epochs_ == 4
+    saved = torch.load(tmp_path / "params.pt", weights_only=True)
+    assert _max_abs_difference(saved, _weights(first)) == 0
+    # Released at the end, also by a fit that fails while training: the
+    # next fit takes it without a takeover warning.
+    with pytest.raises(RuntimeError, match="fails in epoch 1"):
+        _small(checkpoint_dir=tmp_path, callbacks=[("fails", _Fails())]).fit(X_SMALL, Y_SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _small(max_epochs=1, checkpoint_dir=tmp_path).fit(X_SMALL, Y_SMALL)
+    assert (tmp_path / LOCK_FILE).read_text() == ""
+
+
+LOCK_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from sk_stfm.estimators._checkpoint import checkpoint_dir_lock
+
+    with checkpoint_dir_lock(sys.argv[1]):
+        print("locked", flush=True)
+        time.sleep(300)
+    """
+)
+
+
+@POSIX_ONLY
+def test_a_checkpoint_dir_of_another_process_is_refused_until_it_dies(tmp_path):
+    checkpoint_dir = tmp_path / "checkpoints"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(checkpoint_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n", holder.communicate()[1]
+        with pytest.raises(ValueError, match=f"in use by another fit \\(process {holder.pid} on"):
+            _small(max_epochs=1, checkpoint_dir=checkpoint_dir).fit(X_SMALL, Y_SMALL)
+        assert os.listdir(checkpoint_dir) == [LOCK_FILE]  # nothing written
+    finally:
+        holder.send_signal(signal.SIGKILL)
+    holder.communicate(timeout=60)
+    # Its lock died with it; its name in the file is taken over with a warning.
+    with pytest.warns(UserWarning, match=f"owned by process {holder.pid} on .*ended without"):
+        model = _small(max_epochs=1, checkpoint_dir=checkpoint_dir).fit(X_SMALL, Y_SMALL)
+    assert model.n_epochs_ == 1 and _history_length(checkpoint_dir) == 1
+
+
+@pytest.mark.skipif(fcntl is None, reason="flock is POSIX")
+def test_a_file_system_without_locks_warns_and_trains(tmp_path, monkeypatch):
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(UserWarning, match="cannot lock .*would not be detected"):
+        model = _small(max_epochs=1, checkpoint_dir=tmp_path).fit(X_SMALL, Y_SMALL)
+    assert model.n_epochs_ == 1 and _history_length(tmp_path) == 1
 
 
 # ------------------------------------------------------------ safe persistence
@@ -332,7 +614,7 @@ def test_a_malicious_pickle_is_refused_by_load_and_runs_nothing(tmp_path, writer
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
-@pytest.mark.parametrize("name", ["params.pt", "optimizer.pt", RNG_FILE])
+@pytest.mark.parametrize("name", ["params.pt", "optimizer.pt", RNG_FILE, EARLY_STOPPING_FILE])
 @pytest.mark.parametrize("writer", ["pickle", "torch"])
 def test_a_malicious_checkpoint_file_is_refused_on_resume_and_runs_nothing(tmp_path, name, writer):
     checkpoint_dir = tmp_path / "checkpoints"

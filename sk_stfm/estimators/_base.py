@@ -7,6 +7,7 @@ progress bar, device placement); this class owns validation, masks and
 the data contract.
 """
 
+import contextlib
 import copy
 import numbers
 import os
@@ -19,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 
 from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
@@ -29,7 +30,13 @@ from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, resolve_backbone
-from ._checkpoint import AtomicCheckpoint, has_checkpoint, resume_from_checkpoint
+from ._checkpoint import (
+    AtomicCheckpoint,
+    ResumableEarlyStopping,
+    checkpoint_dir_lock,
+    has_checkpoint,
+    resume_from_checkpoint,
+)
 from ._distributed import (
     ACCELERATE,
     accelerated_net_class,
@@ -380,8 +387,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         callbacks = []
         if has_validation and self.patience is not None:
             # load_best: end on the best-validation weights, not the last ones.
+            # Resumable: the checkpoint carries its count and best weights.
             callbacks.append(
-                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+                ("early_stopping", ResumableEarlyStopping(patience=self.patience, load_best=True))
             )
         # Checkpoints belong to the task stage; a pre-training stage is short
         # and starts from scratch.
@@ -570,18 +578,33 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _train_task(self, train):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
-        checkpoint = None if self.checkpoint_dir is None else self._checkpoint()
-        if not (self.resume and checkpoint is not None and has_checkpoint(checkpoint)):
+        if self.checkpoint_dir is None:
             self.net_.fit(train, None)
             return
-        self.net_.initialize()
-        # Weights, optimizer, history and the RNG streams of shuffling and
-        # dropout: the remaining epochs replay those of an uninterrupted fit.
-        resume_from_checkpoint(self.net_, checkpoint)
-        # The history travels with the checkpoint: train only the epochs left.
-        remaining = self.max_epochs - len(self.net_.history)
-        if remaining > 0:
+        checkpoint = self._checkpoint()
+        with self._own_checkpoint_dir(checkpoint.dirname):
+            if not (self.resume and has_checkpoint(checkpoint)):
+                self.net_.fit(train, None)
+                return
+            self.net_.initialize()
+            # Weights, optimizer, history, the RNG streams of shuffling and
+            # dropout and the progress of early stopping: the remaining epochs
+            # replay those of an uninterrupted fit and stop where it stopped.
+            resume_from_checkpoint(self.net_, checkpoint)
+            # The history travels with the checkpoint: train only the epochs
+            # left. Training begins and ends even when none is left, so that
+            # early stopping restores its best weights as the uninterrupted
+            # fit did.
+            remaining = max(self.max_epochs - len(self.net_.history), 0)
             self.net_.partial_fit(train, None, epochs=remaining)
+
+    def _own_checkpoint_dir(self, dirname):
+        """Hold ``checkpoint_dir`` for the fit: a second fit on it fails at once."""
+        accelerator = getattr(self.net_, "accelerator", None)
+        if accelerator is not None and not accelerator.is_main_process:
+            # The processes of one distributed fit are one fit: the main one owns the directory.
+            return contextlib.nullcontext(dirname)
+        return checkpoint_dir_lock(dirname)
 
     def _pretrain(self, module, train, raw_windows, split, has_validation, seed):
         """Run the objective's self-supervised stage, if it has one.

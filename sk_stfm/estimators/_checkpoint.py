@@ -1,10 +1,14 @@
 """Checkpoints that a killed fit resumes from exactly.
 
 Every epoch of the task stage writes to ``checkpoint_dir`` skorch's files
-(``params.pt``, ``optimizer.pt``, ``history.json``) and ``rng_state.pt``:
-the state of the shuffling generator and of the torch RNG that drives
-dropout. With all four, the epochs a resumed fit trains replay those of an
-uninterrupted fit bit for bit (same seed, same machine).
+(``params.pt``, ``optimizer.pt``, ``history.json``), ``rng_state.pt``: the
+state of the shuffling generator and of the torch RNG that drives dropout,
+and ``early_stopping.pt``: the progress of early stopping (its count of
+epochs without improvement, its best score and epoch, and the best weights
+it restores at the end), which skorch keeps in memory only. With all five,
+the epochs a resumed fit trains replay those of an uninterrupted fit bit
+for bit (same seed, same machine), early stopping stops at the same epoch
+and the fit ends on the same weights.
 
 A checkpoint is committed as a whole, so that a process killed at any
 instant (also in the middle of writing a file) leaves a consistent
@@ -13,25 +17,51 @@ truncated file nor the weights of one epoch with the history of another.
 Each file is first written next to its destination as ``<name>.next``;
 once all are complete on disk, a journal naming them is created atomically
 (``os.replace``), the files are moved into place (``os.replace`` again) and
-the journal is removed. A journal found later means a commit that was
-complete but not fully moved: it is finished (:func:`recover`). ``.next``
-files without a journal are an interrupted write: they are discarded and
-the previous checkpoint stands.
+the journal is removed. A journal found by the next fit that takes the
+directory means a commit that was complete but not fully moved: it is
+finished (:func:`recover`). ``.next`` files without a journal are an
+interrupted write: they are discarded and the previous checkpoint stands.
+Early stopping ends a fit in the middle of its last epoch, before that
+epoch is checkpointed: resuming a fit that early stopping ended replays
+its last epoch, which stops it again.
 
 Everything is read back with ``torch.load(weights_only=True)`` or as JSON:
 a checkpoint directory cannot make a resumed fit run code.
+
+One fit at a time owns a directory (:func:`checkpoint_dir_lock`): two fits
+writing one directory (folds of a parallel search given the same
+``checkpoint_dir``) would overwrite each other's checkpoints, so the second
+one fails at once. The lock is an advisory lock of the operating system on
+``checkpoint.lock`` (``flock``; ``msvcrt.locking`` on Windows), not the mere
+existence of a file: the system releases it when its process dies, so a
+killed fit never leaves behind a lock that keeps its resumption out, nor
+one that a reused process id would make look alive. The owner writes its
+process id and host into the file, for the error of a second fit, and
+empties it when it releases the directory; a name still there when a fit
+takes the lock is that of a fit that was killed, which a warning reports.
 """
 
+import contextlib
+import copy
 import json
 import os
+import socket
 import warnings
 
 import torch
-from skorch.callbacks import Checkpoint
+from skorch.callbacks import Checkpoint, EarlyStopping
 from skorch.utils import _check_f_arguments
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
+
 RNG_FILE = "rng_state.pt"
+EARLY_STOPPING_FILE = "early_stopping.pt"
 JOURNAL = "checkpoint.commit"
+LOCK_FILE = "checkpoint.lock"
 _PENDING = ".next"
 
 
@@ -110,22 +140,10 @@ class AtomicCheckpoint(Checkpoint):
     'rng_state.pt'
     """
 
-    # A class attribute, not a parameter: skorch treats every ``f_*``
-    # argument as a module to save, and the RNG state is not one.
+    # Class attributes, not parameters: skorch treats every ``f_*``
+    # argument as a module to save, and these states are not modules.
     rng_file = RNG_FILE
-
-    def initialize(self):
-        """Create the directory and settle a commit left by a killed process.
-
-        Returns
-        -------
-        self : AtomicCheckpoint
-            The callback.
-        """
-        super().initialize()
-        if self.dirname:
-            recover(self.dirname)
-        return self
+    early_stopping_file = EARLY_STOPPING_FILE
 
     def save_model(self, net):
         """Commit the network's training state as one checkpoint.
@@ -176,7 +194,153 @@ class AtomicCheckpoint(Checkpoint):
             history = json.dumps(net.history.to_list()).encode("utf-8")
             files[self.f_history_] = lambda file: file.write(history)
         files[_path(self, self.rng_file)] = _torch_writer(rng_state(net))
+        # Written even without early stopping, so that the file in the
+        # directory is always of the committed epoch.
+        files[_path(self, self.early_stopping_file)] = _torch_writer(early_stopping_state(net))
         return files
+
+
+class ResumableEarlyStopping(EarlyStopping):
+    """skorch ``EarlyStopping`` whose progress a checkpoint carries.
+
+    skorch's callback keeps its progress (``misses_``,
+    ``dynamic_threshold_``, ``best_epoch_`` and, with ``load_best``, the
+    best weights) in memory and resets it when training begins: a resumed
+    fit would count afresh, stop at another epoch and end on other weights
+    than an uninterrupted one. This one reports its progress for
+    :class:`AtomicCheckpoint` to commit with each epoch (:meth:`progress`)
+    and takes it back on resume (:meth:`resume`), so that the training
+    that begins next continues the count. Takes skorch's
+    ``EarlyStopping`` parameters.
+
+    Examples
+    --------
+    >>> from sk_stfm.estimators._checkpoint import ResumableEarlyStopping
+    >>> ResumableEarlyStopping(patience=3, load_best=True).patience
+    3
+    """
+
+    # Progress handed over by ``resume``, applied when training next begins
+    # (after skorch's ``on_train_begin`` has reset the count).
+    _resumed = None
+
+    def progress(self, net):
+        """The progress after the epochs ``net`` trained, for a checkpoint.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained, after this callback saw its last epoch.
+
+        Returns
+        -------
+        progress : dict
+            ``misses``, ``dynamic_threshold`` and ``best_epoch`` as Python
+            numbers, and ``best_weights``: the module's state dict of the
+            best epoch, or ``None`` without ``load_best`` or when the best
+            epoch is the last one (the checkpoint's weights are then the
+            best ones, and are not written twice).
+        """
+        best_weights = self.best_model_weights_ if self.load_best else None
+        if self.best_epoch_ == net.history[-1, "epoch"]:
+            best_weights = None
+        return {
+            "misses": int(self.misses_),
+            "dynamic_threshold": float(self.dynamic_threshold_),
+            "best_epoch": int(self.best_epoch_),
+            "best_weights": best_weights,
+        }
+
+    def resume(self, net, progress):
+        """Continue from ``progress`` when training next begins.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network, with the weights and history of the checkpoint
+            that ``progress`` comes from.
+        progress : dict
+            As returned by :meth:`progress`.
+        """
+        progress = dict(progress)
+        if (
+            progress["best_weights"] is None
+            and self.load_best
+            and progress["best_epoch"] == net.history[-1, "epoch"]
+        ):
+            # The best epoch is the checkpoint's: its weights were not written twice.
+            progress["best_weights"] = copy.deepcopy(net.module_.state_dict())
+        self._resumed = progress
+
+    def on_train_begin(self, net, **kwargs):
+        """Reset the progress, or continue the one handed over by :meth:`resume`.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network about to train.
+        **kwargs : dict
+            skorch's callback arguments.
+        """
+        super().on_train_begin(net, **kwargs)
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None:
+            self.misses_ = resumed["misses"]
+            self.dynamic_threshold_ = resumed["dynamic_threshold"]
+            self.best_epoch_ = resumed["best_epoch"]
+            self.best_model_weights_ = resumed["best_weights"] if self.load_best else None
+
+
+def _resumable_early_stopping(net):
+    return {
+        name: callback
+        for name, callback in net.callbacks_
+        if isinstance(callback, ResumableEarlyStopping)
+    }
+
+
+def early_stopping_state(net):
+    """The progress of ``net``'s early stopping, as the checkpoint stores it.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        The network being trained.
+
+    Returns
+    -------
+    state : dict
+        ``epoch`` (epochs trained) and ``callbacks``: the
+        :meth:`ResumableEarlyStopping.progress` of each such callback, by
+        name (empty without early stopping).
+    """
+    return {
+        "epoch": len(net.history),
+        "callbacks": {
+            name: callback.progress(net)
+            for name, callback in _resumable_early_stopping(net).items()
+        },
+    }
+
+
+def _check_progress(progress, name, checkpoint, net):
+    """Raise ``ValueError`` unless ``progress`` is what ``progress()`` writes for ``net``."""
+    types = {"misses": int, "dynamic_threshold": float, "best_epoch": int}
+    weights = progress.get("best_weights") if isinstance(progress, dict) else None
+    problem = None
+    if not isinstance(progress, dict) or any(
+        not isinstance(progress.get(key), kind) for key, kind in types.items()
+    ):
+        problem = "is not the progress of an early stopping"
+    elif weights is not None and (
+        not isinstance(weights, dict) or set(weights) != set(net.module_.state_dict())
+    ):
+        problem = "holds best weights of another network"
+    if problem is not None:
+        raise ValueError(
+            f"cannot resume from {checkpoint.dirname}: the entry {name!r} of "
+            f"{checkpoint.early_stopping_file} {problem}."
+        )
 
 
 def _shuffle_generator(net):
@@ -231,6 +395,9 @@ def _path(checkpoint, name):
 def has_checkpoint(checkpoint):
     """Whether ``checkpoint``'s directory holds a checkpoint to resume from.
 
+    Call it under :func:`checkpoint_dir_lock`, which settles a commit that a
+    killed process left.
+
     Parameters
     ----------
     checkpoint : AtomicCheckpoint
@@ -239,11 +406,8 @@ def has_checkpoint(checkpoint):
     Returns
     -------
     found : bool
-        True when the parameters file exists (after :func:`recover`).
+        True when the parameters file exists.
     """
-    if not os.path.isdir(checkpoint.dirname):
-        return False
-    recover(checkpoint.dirname)
     return os.path.exists(_path(checkpoint, checkpoint.f_params))
 
 
@@ -294,3 +458,160 @@ def resume_from_checkpoint(net, checkpoint):
         generator.set_state(state["shuffle"])
     if "cuda" in state and _on_cuda(net):
         torch.cuda.set_rng_state(state["cuda"], torch.device(net.device))
+    _resume_early_stopping(net, checkpoint)
+
+
+def _resume_early_stopping(net, checkpoint):
+    """Hand the saved progress of early stopping back to ``net``'s callbacks."""
+    callbacks = _resumable_early_stopping(net)
+    for name, callback in net.callbacks_:
+        if isinstance(callback, EarlyStopping) and name not in callbacks:
+            warnings.warn(
+                f"callback {name!r} is an EarlyStopping whose progress the checkpoint does "
+                "not carry: its count restarts, and the resumed fit may stop at another "
+                "epoch than an uninterrupted one.",
+                UserWarning,
+                stacklevel=4,
+            )
+    path = _path(checkpoint, checkpoint.early_stopping_file)
+    # Read and checked even without early stopping: the files are of one checkpoint.
+    saved = _load(path) if os.path.exists(path) else {"epoch": len(net.history), "callbacks": {}}
+    if not isinstance(saved, dict) or saved.get("epoch") != len(net.history):
+        raise ValueError(
+            f"cannot resume from {checkpoint.dirname}: {checkpoint.early_stopping_file} is of "
+            f"epoch {saved.get('epoch') if isinstance(saved, dict) else None} but the history "
+            f"has {len(net.history)} epochs; the files are not of one checkpoint."
+        )
+    progress = saved.get("callbacks")
+    progress = progress if isinstance(progress, dict) else {}
+    for name, callback in callbacks.items():
+        if name not in progress:
+            warnings.warn(
+                f"{checkpoint.dirname} holds no early-stopping progress for {name!r} (written "
+                "by an older sk_stfm, or by a fit without validation): its count restarts, "
+                "and the resumed fit may stop at another epoch than an uninterrupted one.",
+                UserWarning,
+                stacklevel=4,
+            )
+            continue
+        _check_progress(progress[name], name, checkpoint, net)
+        callback.resume(net, progress[name])
+
+
+def _holder(fd):
+    """Who holds (or last held) a lock file: its JSON content, or None."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        holder = json.loads(os.read(fd, 4096).decode("utf-8"))
+    # Empty (released), unreadable (locked on Windows) or not ours.
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _describe(holder):
+    return f"process {holder.get('pid')} on {holder.get('host')}"
+
+
+def _try_lock(fd, path):
+    """Lock ``fd`` without waiting; False when another open file holds the lock."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        if fcntl is None:  # msvcrt tells a held lock by a plain OSError
+            return False
+        # A file system without locks (some network mounts): training goes
+        # on, unprotected, rather than not at all.
+        warnings.warn(
+            f"cannot lock {path} ({type(exc).__name__}: {exc}): a second fit started on "
+            "the same checkpoint_dir would not be detected.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return True
+
+
+@contextlib.contextmanager
+def checkpoint_dir_lock(dirname):
+    """Own the checkpoint directory ``dirname`` for the duration of a fit.
+
+    Creates the directory if needed and takes an exclusive lock on its
+    ``checkpoint.lock`` (see the module docstring), which names this process;
+    then settles a commit that a killed process left (:func:`recover`).
+
+    Parameters
+    ----------
+    dirname : str or path-like
+        The checkpoint directory.
+
+    Yields
+    ------
+    dirname : str
+        The directory, owned until the ``with`` block ends.
+
+    Raises
+    ------
+    ValueError
+        If another fit, in this process or another one, owns the directory.
+
+    Warns
+    -----
+    UserWarning
+        When the previous owner died without releasing the directory (a
+        killed fit): this one takes it over.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sk_stfm.estimators._checkpoint import checkpoint_dir_lock
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with checkpoint_dir_lock(folder):
+    ...         try:
+    ...             with checkpoint_dir_lock(folder):
+    ...                 pass
+    ...         except ValueError as error:
+    ...             print("in use by another fit" in str(error))
+    True
+    """
+    dirname = os.fspath(dirname)
+    os.makedirs(dirname, exist_ok=True)
+    path = os.path.join(dirname, LOCK_FILE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd, path):
+            holder = _holder(fd)
+            raise ValueError(
+                f"checkpoint_dir={dirname!r} is in use by another fit"
+                f"{f' ({_describe(holder)})' if holder else ''}: two fits writing one "
+                "checkpoint directory would overwrite each other's checkpoints. Give each "
+                "fit its own checkpoint_dir (e.g. one per fold or trial), or wait for the "
+                "other fit to end."
+            )
+        previous = _holder(fd)
+        if previous is not None:  # an owner releases by emptying the file
+            warnings.warn(
+                f"checkpoint_dir={dirname!r} was owned by {_describe(previous)}, which ended "
+                "without releasing it (it was killed or crashed); this fit takes it over.",
+                UserWarning,
+                stacklevel=3,
+            )
+        owner = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, owner.encode("utf-8"))
+        try:
+            recover(dirname)
+            yield dirname
+        finally:
+            os.ftruncate(fd, 0)
+            if fcntl is None:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    finally:
+        os.close(fd)  # releases the flock

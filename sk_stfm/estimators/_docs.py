@@ -55,15 +55,18 @@ TRAINING_PARAMETERS = """\
         callback with a ``stages`` attribute joins only those stages
         (``"pretrain"``, ``"train"``).
     checkpoint_dir : str, path-like or None, default=None
-        Directory where parameters, optimizer, history and random-number
-        states are saved after every epoch (``params.pt``,
-        ``optimizer.pt``, ``history.json``, ``rng_state.pt``), all files of
-        an epoch committed together, so that a kill mid-write leaves the
-        previous checkpoint whole.
+        Directory where parameters, optimizer, history, random-number
+        states and early-stopping progress are saved after every epoch
+        (``params.pt``, ``optimizer.pt``, ``history.json``,
+        ``rng_state.pt``, ``early_stopping.pt``), all files of an epoch
+        committed together, so that a kill mid-write leaves the previous
+        checkpoint whole. One fit at a time owns the directory: a second
+        fit on it meanwhile raises ``ValueError``.
     resume : bool, default=False
         With ``checkpoint_dir``, start from the checkpoint found there; the
         remaining epochs replay the batches and dropout of an uninterrupted
-        fit with the same ``random_state`` (without early stopping).
+        fit with the same ``random_state``, and early stopping stops at the
+        same epoch on the same best weights.
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of ``predict``, ``transform`` and scoring (training is
         float32). ``"float64"`` makes a window's output independent of the
