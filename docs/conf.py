@@ -37,6 +37,7 @@ exclude_patterns = [
     "sg_execution_times.rst",
     # Written at build time and included by the pages, not pages themselves.
     "user_guide/_generated",
+    "_generated_benchmarks",
 ]
 html_static_path = ["_static"]
 
@@ -107,9 +108,27 @@ def _write_taxonomy_table(app):
         target.write_text(text, encoding="utf-8")
 
 
+def _write_benchmark_pages(app):
+    # The Benchmarks page includes tables and plots rendered from the results
+    # files, and the Reproducibility page the protocols from the docstrings of
+    # the scripts that wrote them: the pages cannot drift from the results.
+    from pathlib import Path
+
+    from sk_stfm.benchmarking._pages import write_benchmark_pages
+
+    source = Path(app.srcdir)
+    write_benchmark_pages(
+        source.parent / "benchmarks" / "results",
+        source / "_generated_benchmarks",
+        # Images of an included file are found relative to the source folder.
+        image_prefix="/_generated_benchmarks/",
+    )
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_third_party_members)
     app.connect("builder-inited", _write_taxonomy_table)
+    app.connect("builder-inited", _write_benchmark_pages)
 
 
 html_theme = "pydata_sphinx_theme"
