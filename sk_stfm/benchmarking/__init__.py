@@ -5,9 +5,15 @@ longer scripts that reproduce published tables. Both write their results
 with :func:`write_results` (a JSON file and a markdown table beside it).
 """
 
+from ._power_law import PowerLaw, fit_power_law
 from ._results import previous_results, write_markdown, write_results
+from ._scaling import ScalingResult, scaling_probe
 
 __all__ = [
+    "PowerLaw",
+    "ScalingResult",
+    "fit_power_law",
+    "scaling_probe",
     "previous_results",
     "write_markdown",
     "write_results",

@@ -14,6 +14,7 @@ from ._describe import add_describe_command
 from ._fit import add_fit_command
 from ._predict import add_predict_command
 from ._recommend import add_recommend_command
+from ._scaling import add_scaling_command
 from ._tune import add_tune_command
 
 _COMMANDS = (
@@ -24,6 +25,7 @@ _COMMANDS = (
     add_fit_command,
     add_predict_command,
     add_tune_command,
+    add_scaling_command,
 )
 
 
