@@ -40,8 +40,9 @@ lint: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) -m pip install -q -c constraints.txt -e ".[benchmarks]"
+	$(VENV)/bin/sk-stfm benchmark --suite core
+	$(VENV)/bin/sk-stfm benchmark --suite speed
 	$(PY) benchmarks/etth.py
-	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/objectives.py
 	$(PY) benchmarks/classification.py
 	$(PY) benchmarks/spatial.py

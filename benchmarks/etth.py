@@ -23,45 +23,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from skorch.callbacks import LRScheduler
-from torch.optim.lr_scheduler import ExponentialLR
 
 from sk_stfm.benchmarking import previous_results, write_results
+from sk_stfm.benchmarking._configurations import etth_forecaster
 from sk_stfm.data import split_windows
 from sk_stfm.datasets import load_etth1, load_etth2, published_baselines
-from sk_stfm.estimators import DLinearConfig, PatchTSTConfig, STForecaster, TimeBudget
 from sk_stfm.metrics import masked_mae, masked_mse
 
 RESULTS = Path(__file__).parent / "results"
 LOADERS = {"ETTh1": load_etth1, "ETTh2": load_etth2}
 SPLIT = (8640, 2880, 2880)
-
-
-def make_forecaster(backbone, time_budget, seed, patchtst_lr=5e-4):
-    """The benchmark configuration of each backbone (official hyperparameters
-    where the CPU budget allows; see the module docstring)."""
-    if backbone == "dlinear":
-        return STForecaster(
-            backbone=DLinearConfig(kernel_size=25),
-            lr=5e-3,
-            batch_size=32,
-            max_epochs=10,
-            patience=3,
-            random_state=seed,
-            # The official schedule ("type1"): halve the learning rate every epoch.
-            callbacks=[TimeBudget(time_budget), LRScheduler(ExponentialLR, gamma=0.5)],
-        )
-    if backbone == "patchtst":
-        return STForecaster(
-            backbone=PatchTSTConfig(),  # official ETTh1 architecture
-            lr=patchtst_lr,
-            batch_size=128,
-            max_epochs=100,
-            patience=5,
-            random_state=seed,
-            callbacks=[TimeBudget(time_budget), LRScheduler(ExponentialLR, gamma=0.9)],
-        )
-    raise ValueError(f"unknown backbone {backbone!r}")
 
 
 def evaluate(y_true, y_pred):
@@ -71,7 +42,7 @@ def evaluate(y_true, y_pred):
 
 def run_one(name, backbone, horizon, history, time_budget, seed, patchtst_lr=5e-4):
     windows = split_windows(LOADERS[name](), *SPLIT, history=history, horizon=horizon)
-    model = make_forecaster(backbone, time_budget, seed, patchtst_lr)
+    model = etth_forecaster(backbone, time_budget, seed, patchtst_lr)
     start = time.perf_counter()
     model.fit(windows.X_train, windows.y_train, validation_data=(windows.X_val, windows.y_val))
     fit_seconds = time.perf_counter() - start

@@ -37,12 +37,11 @@ import numpy as np
 import torch
 
 from sk_stfm.benchmarking import previous_results, write_results
+from sk_stfm.benchmarking._protocols import wikipedia_split
 from sk_stfm.datasets import (
     earthquake_periods,
     load_earthquakes,
-    load_wikipedia_events,
 )
-from sk_stfm.datasets._event_loaders import WIKIPEDIA_WINDOW_END
 from sk_stfm.estimators import (
     EventForecaster,
     HawkesProcess,
@@ -81,12 +80,7 @@ def _models(budget):
 
 
 def wikipedia(budget):
-    data = load_wikipedia_events()
-    order = np.random.default_rng(0).permutation(data.n_sequences)
-    n_train, n_val = 600, 200
-    train = data.subset(order[:n_train])
-    test = data.subset(order[n_train + n_val :])
-    window = {"start_times": 0.0, "end_times": WIKIPEDIA_WINDOW_END}
+    train, _, test, window = wikipedia_split(seed=0)
     rows = []
     for name, model in _models(budget):
         start = time.perf_counter()

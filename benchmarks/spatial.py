@@ -64,27 +64,31 @@ import scipy.sparse as sp
 import torch
 
 from sk_stfm.benchmarking import previous_results, write_results
+from sk_stfm.benchmarking._configurations import (
+    chickenpox_forecaster,
+    grid_forecaster,
+    los_loop_forecaster,
+)
+from sk_stfm.benchmarking._protocols import (
+    chickenpox_windows,
+    los_loop_windows,
+    masked_flow_mae,
+    tgcn_metrics,
+)
 from sk_stfm.data import make_windows
 from sk_stfm.datasets import (
-    load_chickenpox,
     load_knmi_radar,
-    load_los_loop,
     make_moving_digits,
     nycbike1_windows,
     published_baselines,
 )
 from sk_stfm.estimators import (
     ConvLSTMConfig,
-    GraphWaveNetConfig,
     SimVPConfig,
     STForecaster,
-    STIDConfig,
     STPatchTransformerConfig,
-    STTransformerConfig,
-    TGCNConfig,
     TimeBudget,
 )
-from sk_stfm.harmonize import CalendarFeatures, add_time_channel
 from sk_stfm.metrics import masked_mse
 from sk_stfm.utils import configure_cpu_allocator
 
@@ -99,58 +103,6 @@ KNMI_FILE = (
     / "knmi_rad_nl25_rap_5min_20100826_0000-0735.npz"
 )
 TASKS = ("los_loop", "chickenpox", "nycbike1", "frames", "gwnet_scale")
-
-
-def los_loop_forecaster(backbone, time_budget, seed):
-    """The benchmark configuration of each backbone on Los-loop."""
-    configs = {
-        "gwnet": (GraphWaveNetConfig(), 1e-3),
-        "tgcn": (TGCNConfig(hidden_size=64), 1e-3),
-        "stid": (
-            STIDConfig(time_of_day_channels=(1, 2), day_of_week_dim=0, steps_per_day=288),
-            2e-3,
-        ),
-        "st_transformer": (STTransformerConfig(d_model=32, n_heads=4, n_layers=2), 1e-3),
-    }
-    config, lr = configs[backbone]
-    return STForecaster(
-        backbone=config,
-        lr=lr,
-        batch_size=64,
-        max_epochs=200,
-        patience=10,
-        weight_decay=1e-4,
-        random_state=seed,
-        callbacks=[TimeBudget(time_budget)],
-    )
-
-
-def tgcn_metrics(y_true, y_pred):
-    """RMSE, MAE, Accuracy and R² of T-GCN, pooled over all entries."""
-    error = y_true - y_pred
-    return {
-        "rmse": float(np.sqrt(np.mean(error**2))),
-        "mae": float(np.mean(np.abs(error))),
-        "accuracy": float(1.0 - np.linalg.norm(error) / np.linalg.norm(y_true)),
-        "r2": float(1.0 - np.sum(error**2) / np.sum((y_true - y_true.mean()) ** 2)),
-    }
-
-
-def los_loop_windows(horizon):
-    """Train and test windows of the T-GCN protocol, with calendar channels."""
-    data = load_los_loop()
-    n_train = int(0.8 * data.n_steps)
-    speed = data.values[:, :, :1]
-    mean, std = speed[:n_train].mean(), speed[:n_train].std()
-    timed = add_time_channel(data)
-    values = timed.values.copy()
-    values[:, :, 0] = (values[:, :, 0] - mean) / std
-    calendar = CalendarFeatures(time_channel=-1, features=("time_of_day",))
-    parts = {}
-    for name, rows in (("train", slice(0, n_train)), ("test", slice(n_train, None))):
-        X, y = make_windows(values[rows], history=12, horizon=horizon)
-        parts[name] = (calendar.fit_transform(X).astype(np.float32), y[..., :1])
-    return parts, data, (mean, std)
 
 
 def run_los_loop(backbones, time_budget, seed, horizons=LOS_LOOP_HORIZONS):
@@ -201,13 +153,6 @@ def run_los_loop(backbones, time_budget, seed, horizons=LOS_LOOP_HORIZONS):
     return rows
 
 
-def chickenpox_windows():
-    data = load_chickenpox()
-    X, y = make_windows(data, history=4, horizon=1)
-    n_train = int(0.2 * len(X))  # temporal_signal_split(train_ratio=0.2)
-    return data, (X[:n_train], y[:n_train]), (X[n_train:], y[n_train:])
-
-
 def run_chickenpox(backbones, seed):
     data, (X_train, y_train), (X_test, y_test) = chickenpox_windows()
     rows = [
@@ -219,33 +164,10 @@ def run_chickenpox(backbones, seed):
             "published": True,
         },
     ]
-    configs = {
-        "gwnet": GraphWaveNetConfig(
-            n_blocks=1,
-            residual_channels=16,
-            dilation_channels=16,
-            skip_channels=32,
-            end_channels=32,
-            dropout=0.3,
-        ),
-        "tgcn": TGCNConfig(hidden_size=32),
-        "stid": STIDConfig(embed_dim=16, node_dim=8, n_layers=1, dropout=0.3),
-        "st_transformer": STTransformerConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32),
-    }
     for backbone in backbones:
         scores = []
         for repeat in range(3):
-            model = STForecaster(
-                backbone=configs[backbone],
-                spatial=data,
-                lr=1e-2,
-                max_epochs=200,
-                batch_size=128,
-                patience=None,
-                validation_fraction=0.0,
-                weight_decay=1e-3,
-                random_state=seed + repeat,
-            ).fit(X_train, y_train)
+            model = chickenpox_forecaster(backbone, data, seed + repeat).fit(X_train, y_train)
             scores.append(masked_mse(y_test, model.predict(X_test)))
         rows.append(
             {
@@ -258,32 +180,6 @@ def run_chickenpox(backbones, seed):
         )
         print(_format(rows[-1]))
     return rows
-
-
-def nycbike1_forecaster(backbone, time_budget, seed):
-    configs = {
-        "gwnet": GraphWaveNetConfig(n_blocks=3, skip_channels=64, end_channels=128),
-        "convlstm": ConvLSTMConfig(hidden_channels=(32, 32)),
-        "simvp": SimVPConfig(hidden_channels=16, translator_channels=64),
-        "st_patch_transformer": STPatchTransformerConfig(patch_len=4, d_model=32),
-    }
-    return STForecaster(
-        backbone=configs[backbone],
-        spatial=(16, 8),
-        lr=1e-3,
-        batch_size=32,
-        max_epochs=300,
-        patience=15,
-        weight_decay=1e-4,
-        random_state=seed,
-        callbacks=[TimeBudget(time_budget)],
-    )
-
-
-def masked_flow_mae(y_true, y_pred, threshold=5.0):
-    """MAE over entries whose true value exceeds ``threshold`` (ST-SSL's mask)."""
-    keep = y_true > threshold
-    return float(np.mean(np.abs(y_true - y_pred)[keep]))
 
 
 def run_nycbike1(backbones, time_budget, seed):
@@ -314,7 +210,7 @@ def run_nycbike1(backbones, time_budget, seed):
         }
     )
     for backbone in backbones:
-        model = nycbike1_forecaster(backbone, time_budget, seed)
+        model = grid_forecaster(backbone, (16, 8), time_budget, seed)
         start = time.perf_counter()
         model.fit((X_train - mean) / std, (y_train - mean) / std)
         fit_seconds = time.perf_counter() - start

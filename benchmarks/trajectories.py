@@ -45,14 +45,14 @@ import torch
 from sklearn.ensemble import RandomForestClassifier
 
 from sk_stfm.benchmarking import write_results
-from sk_stfm.datasets import load_geolife_sample
+from sk_stfm.benchmarking._protocols import geolife_split, markov_scores, next_location_targets
 from sk_stfm.estimators import (
     NextLocationPredictor,
     TimeBudget,
     TrajectoryClassifier,
     TrajectoryTransformerConfig,
 )
-from sk_stfm.harmonize import GridTokenizer, TrajectoryResampler
+from sk_stfm.harmonize import GridTokenizer
 
 THREADS = 2
 STEP = 120.0
@@ -61,22 +61,6 @@ HISTORY = 64
 BUDGET_NEXT = 150
 BUDGET_USER = 60
 RESULTS = Path(__file__).parent / "results" / "trajectories.json"
-
-
-def load():
-    data = load_geolife_sample()
-    resampled = TrajectoryResampler(step=STEP).fit_transform(data.sequences)
-    keep = [i for i, t in enumerate(resampled) if len(t) >= 4]
-    trajectories = [resampled[i] for i in keep]
-    users = data.ids[keep]
-    train, test = [], []
-    for user in np.unique(users):
-        index = np.flatnonzero(users == user)
-        index = index[np.argsort([trajectories[i][0, 0] for i in index])]
-        cut = int(round(0.7 * len(index)))
-        train += index[:cut].tolist()
-        test += index[cut:].tolist()
-    return trajectories, users, train, test
 
 
 def top_k(scores, k):
@@ -90,13 +74,7 @@ def next_location(trajectories, train, test):
     train_ids = tokenizer.transform(train_x)
     test_ids = tokenizer.transform(test_x)
     n = tokenizer.n_tokens_
-    histories, last, truth = [], [], []
-    for t, ids in zip(test_x, test_ids, strict=True):
-        for end in range(1, len(t)):
-            histories.append(t[max(0, end - HISTORY) : end])
-            last.append(ids[end - 1])
-            truth.append(ids[end])
-    last, truth = np.array(last), np.array(truth)
+    histories, last, truth = next_location_targets(test_x, test_ids, HISTORY)
     rows = []
 
     def row(method, top, seconds=None):
@@ -116,12 +94,7 @@ def next_location(trajectories, train, test):
     counts = np.bincount(np.concatenate(train_ids), minlength=n).astype(float)
     row("most frequent cell", np.tile(top_k(counts[None], 5), (len(truth), 1)))
     row("same cell as last fix", last[:, None])
-    transitions = np.zeros((n, n))
-    for ids in train_ids:
-        np.add.at(transitions, (ids[:-1], ids[1:]), 1)
-    # Unseen current cell: stay there (the strongest fallback here).
-    scores = transitions[last] + 1e-9 * np.eye(n)[last]
-    row("first-order Markov", top_k(scores, 5))
+    row("first-order Markov", top_k(markov_scores(train_ids, last, n), 5))
     model = NextLocationPredictor(
         tokenizer=GridTokenizer(cell_size=CELL_SIZE),
         backbone=TrajectoryTransformerConfig(d_model=64, n_heads=4, n_layers=2, d_ff=128),
@@ -200,7 +173,7 @@ def user_classification(trajectories, users, train, test):
 
 def main():
     torch.set_num_threads(THREADS)
-    trajectories, users, train, test = load()
+    trajectories, users, train, test = geolife_split(step=STEP)
     print(
         f"{len(trajectories)} trajectories ({sum(len(t) for t in trajectories)} fixes at "
         f"{STEP:.0f} s), {len(train)} train / {len(test)} test"

@@ -36,7 +36,10 @@ def test_bad_arguments_exit_non_zero(capsys):
     assert "--horizon" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["demo", "datasets", "recommend", "tune"])
+@pytest.mark.parametrize(
+    "command",
+    ["demo", "datasets", "describe", "recommend", "fit", "predict", "tune", "benchmark", "scaling"],
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args([command, "--help"])

@@ -8,8 +8,22 @@ with :func:`write_results` (a JSON file and a markdown table beside it).
 from ._power_law import PowerLaw, fit_power_law
 from ._results import previous_results, write_markdown, write_results
 from ._scaling import ScalingResult, scaling_probe
+from ._suite import (
+    BenchmarkEntry,
+    get_benchmark,
+    list_benchmarks,
+    run_benchmark,
+    run_suite,
+    write_suite_results,
+)
 
 __all__ = [
+    "BenchmarkEntry",
+    "get_benchmark",
+    "list_benchmarks",
+    "run_benchmark",
+    "run_suite",
+    "write_suite_results",
     "PowerLaw",
     "ScalingResult",
     "fit_power_law",

@@ -71,6 +71,8 @@ def write_results(path, benchmark, rows, threads, **settings):
 def _cell(value):
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{key} {_cell(item)}" for key, item in value.items())
     return "" if value is None else str(value)
 
 

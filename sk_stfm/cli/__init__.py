@@ -8,6 +8,7 @@ specification, bad data) end in one line on stderr and exit status 1.
 import argparse
 import sys
 
+from ._benchmark import add_benchmark_command
 from ._datasets import add_datasets_command
 from ._demo import add_demo_command
 from ._describe import add_describe_command
@@ -25,6 +26,7 @@ _COMMANDS = (
     add_fit_command,
     add_predict_command,
     add_tune_command,
+    add_benchmark_command,
     add_scaling_command,
 )
 

@@ -93,7 +93,27 @@ _NYCBIKE1 = (
      "mean of the same hour on the 3 previous days (offsets -71, -47, -23)"),
 )  # fmt: skip
 
-_DATASETS = ("ETTh1", "ETTh2", "NYCBike1")
+# Los-loop under the T-GCN protocol (80 / 20 split in time, 12 input steps,
+# speeds in mph): the T-GCN paper's Table 1 was not retrievable offline; the
+# MindSpore ModelZoo reproduction reports each metric averaged over the 15,
+# 30, 45 and 60 minute horizons (shared/data/tgcn_losloop/SOURCE.md).
+_LOS_LOOP = (
+    # model, mae, rmse, accuracy, r2, source
+    ("T-GCN", 3.9640, 6.3652, 0.8916, 0.7872,
+     "Zhao et al., T-GCN, IEEE T-ITS 2020, as reproduced by the MindSpore ModelZoo "
+     "README (mean of the 15 / 30 / 45 / 60 minute horizons, 1 GPU)"),
+)  # fmt: skip
+
+# Chickenpox (Hungary) in PyTorch Geometric Temporal's case study: 4 lags,
+# temporal_signal_split(train_ratio=0.2), MSE on standardized counts
+# (shared/data/pgt_chickenpox/SOURCE.md).
+_CHICKENPOX = (
+    ("DCRNN", 0.7418,
+     "Rozemberczki et al., PyTorch Geometric Temporal, CIKM 2021: documentation case "
+     "study (DCRNN(4, 32, K=1), Adam lr 0.01, 200 epochs)"),
+)  # fmt: skip
+
+_DATASETS = ("ETTh1", "ETTh2", "NYCBike1", "Los-loop", "Chickenpox")
 
 
 def _nycbike1_table():
@@ -117,7 +137,7 @@ def published_baselines(dataset):
 
     Parameters
     ----------
-    dataset : {"ETTh1", "ETTh2", "NYCBike1"}
+    dataset : {"ETTh1", "ETTh2", "NYCBike1", "Los-loop", "Chickenpox"}
         Name of the data set (case-insensitive).
 
     Returns
@@ -133,7 +153,12 @@ def published_baselines(dataset):
         gives none), ``mask_threshold`` (5: both errors are averaged over
         the entries whose true value exceeds it) and ``source``. Rows
         ``Repeat``, ``DailyRepeat`` and ``DailyMean3`` are naive predictors
-        computed on the published test windows.
+        computed on the published test windows. For Los-loop (the T-GCN
+        protocol of the spatial benchmark, speeds in mph), one row per model
+        with ``mae``, ``rmse``, ``accuracy`` and ``r2`` averaged over the
+        15 / 30 / 45 / 60 minute horizons. For Chickenpox (PyTorch Geometric
+        Temporal's case study: 4 lags, the first 20 % of the windows train),
+        one row per model with the test ``mse`` on standardized counts.
 
     Raises
     ------
@@ -149,6 +174,8 @@ def published_baselines(dataset):
     >>> bike = published_baselines("NYCBike1")
     >>> bike.query("model == 'ST-SSL'")[["channel", "mae"]].to_numpy().tolist()
     [['inflow', 4.94], ['outflow', 5.26]]
+    >>> float(published_baselines("Los-loop").mae.iloc[0])
+    3.964
     """
     names = {name.lower(): name for name in _DATASETS}
     key = names.get(dataset.lower()) if isinstance(dataset, str) else None
@@ -156,6 +183,13 @@ def published_baselines(dataset):
         raise ValueError(f"dataset must be one of {list(_DATASETS)}; got {dataset!r}.")
     if key == "NYCBike1":
         return _nycbike1_table()
+    if key == "Los-loop":
+        columns = ["model", "mae", "rmse", "accuracy", "r2", "source"]
+        table = pd.DataFrame(_LOS_LOOP, columns=columns)
+        return table.assign(horizon="mean of 3, 6, 9, 12 steps")[["model", "horizon", *columns[1:]]]
+    if key == "Chickenpox":
+        table = pd.DataFrame(_CHICKENPOX, columns=["model", "mse", "source"])
+        return table.assign(horizon=1)[["model", "horizon", "mse", "source"]]
     rows = [
         {"model": model, "horizon": h, "mse": mse, "mae": mae, "source": _SOURCES[model]}
         for model, by_horizon in _ETT[key].items()
