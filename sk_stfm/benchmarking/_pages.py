@@ -37,7 +37,15 @@ _ORDER = (
     "tuning",
 )
 # Top-level fields that are not run settings.
-_RESERVED = ("benchmark", "machine", "results", "published", "command", "description")
+_RESERVED = (
+    "benchmark",
+    "machine",
+    "results",
+    "published",
+    "command",
+    "description",
+    "protocols",
+)
 # Row fields that split the rows of a file into tables, in this order.
 _GROUP_KEYS = ("task", "entry", "dataset", "section", "setting")
 # Row fields that name what a row measured: the bars of a chart.
@@ -770,6 +778,11 @@ def write_benchmark_pages(results_dir, output_dir, *, scripts_dir=None, image_pr
         if source:
             protocols += [f"From the docstring of ``{source}``.", ""]
         protocols += [_rubrics(body) if body else "The results file records no protocol.", ""]
+        # Suites record the protocol of each of their entries.
+        entries = payload.get("protocols")
+        if isinstance(entries, dict):
+            for name, text in entries.items():
+                protocols += [f"``{_escape(str(name))}``", f"    {text}", ""]
 
     output_dir.mkdir(parents=True, exist_ok=True)
     contents = {

@@ -2,18 +2,7 @@
 
 import numpy as np
 
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "benchmark figures need matplotlib; install it with pip install 'sk-stfm[plot]'."
-        ) from exc
-    return plt
+from ..plotting import _pyplot
 
 
 def relative_errors(row):
@@ -77,17 +66,23 @@ def _plot_core(plt, rows):
     labels = [f"{r.get('dataset', r['entry'])}\n{r['model']} {r['metric']}" for r in rows]
     ratios = [relative_errors(r) for r in rows]
     series = ["ours"] + sorted({name for r in ratios for name in r if name != "ours"})
-    width = 0.8 / len(series)
-    figure, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(rows)), 4.2))
-    positions = np.arange(len(rows))
-    for k, name in enumerate(series):
-        values = [r.get(name, np.nan) for r in ratios]
-        ax.bar(positions + (k - (len(series) - 1) / 2) * width, values, width, label=name)
+    colors = dict(zip(series, plt.get_cmap("tab10").colors, strict=False))
+    figure, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(rows)), 4.2))
+    labelled = set()
+    for position, row_ratios in enumerate(ratios):
+        # Only the series a row has get a slot, centred on its tick.
+        present = [name for name in series if name in row_ratios]
+        width = 0.8 / len(present)
+        for k, name in enumerate(present):
+            offset = (k - (len(present) - 1) / 2) * width
+            label = None if name in labelled else name
+            labelled.add(name)
+            ax.bar(position + offset, row_ratios[name], width, color=colors[name], label=label)
     ax.axhline(1.0, color="black", linewidth=1, linestyle="--", label="best naive baseline")
-    ax.set_xticks(positions, labels, rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(np.arange(len(rows)), labels, rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("relative to the best naive baseline\n(< 1 is better)")
-    ax.set_title("Core suite")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("Core suite: ours beside published models")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.tight_layout()
     return figure
 

@@ -31,6 +31,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ..utils._tags import WINDOW_KINDS
 from ._power_law import PowerLaw, fit_power_law
 
 # The width knob of each backbone that has one: the first parameter is set
@@ -48,7 +49,6 @@ _WIDTH_PARAMETERS = {
     "simvp": ("hidden_channels", "translator_channels"),
     "convlstm": ("hidden_channels",),
 }
-_WINDOW_KINDS = ("series", "graph", "grid", "video")
 _RUN_COLUMNS = (
     "width",
     "n_parameters",
@@ -150,10 +150,10 @@ def _protocol_windows(data, history, horizon, validation_size, train_stride):
     """Standardized training and validation windows of a chronological split."""
     from ..data import STData, check_series, make_windows
 
-    if isinstance(data, STData) and data.kind not in _WINDOW_KINDS:
+    if isinstance(data, STData) and data.kind not in WINDOW_KINDS:
         raise ValueError(
             f"scaling_probe fits window models; {data.name!r} is {data.kind} data "
-            f"(supported: {', '.join(_WINDOW_KINDS)})."
+            f"(supported: {', '.join(WINDOW_KINDS)})."
         )
     values = check_series(data.values if isinstance(data, STData) else data, name="data")
     n_val = _check_validation_size(validation_size, len(values))
@@ -271,14 +271,10 @@ class ScalingResult:
         ImportError
             If matplotlib is not installed.
         """
-        try:
-            import matplotlib.pyplot as plt
-            from matplotlib.ticker import FuncFormatter, NullFormatter
-        except ImportError as error:
-            raise ImportError(
-                "ScalingResult.plot needs matplotlib, an optional dependency; install it "
-                "with pip install 'sk-stfm[plot]'."
-            ) from error
+        from ..plotting import _pyplot
+
+        plt = _pyplot()
+        from matplotlib.ticker import FuncFormatter, NullFormatter
         runs = self.runs[np.isfinite(self.runs["valid_loss"])]
         fig, (by_size, by_data) = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
         panels = (

@@ -375,6 +375,11 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
         run_seconds=seconds,
         command=f"sk-stfm benchmark --suite {suite} --budget {budget:g}"
         + (" --quick" if quick else ""),
+        protocols={
+            entry.name: entry.protocol
+            for entry in _ENTRIES
+            if entry.name in {row["entry"] for row in merged}
+        },
     )
     figure = plot_suite(suite, merged)
     figure.savefig(path.with_suffix(".png"), dpi=110, bbox_inches="tight")

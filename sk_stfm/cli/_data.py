@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._tags import WINDOW_KINDS
+
 
 def load_data(spec):
     """Load a bundled data set by name, or a table file as an ``STData``.
@@ -84,7 +86,6 @@ def _read_table(path):
     return STData.from_frame(frame, name=path.stem)
 
 
-WINDOW_KINDS = ("series", "graph", "grid", "video")
 
 
 def check_window_data(data, command):

@@ -5,9 +5,9 @@ import difflib
 import inspect
 import time
 
+from ..utils._tags import WINDOW_KINDS
 from ._arguments import positive_float, positive_int
 from ._data import (
-    WINDOW_KINDS,
     check_window_data,
     holdout_windows,
     infer_frequency,

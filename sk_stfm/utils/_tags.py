@@ -8,6 +8,8 @@ and the registry all read them from one place.
 from dataclasses import dataclass
 
 DATA_KINDS = ("series", "graph", "grid", "video", "trajectory", "event")
+# Kinds held as regular 4-D windows (n, T, N, C); the others are sequences.
+WINDOW_KINDS = ("series", "graph", "grid", "video")
 DEPENDENCIES = ("temporal", "spatial", "spatio-temporal")
 TASKS = (
     "forecasting",
