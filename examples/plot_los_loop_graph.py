@@ -68,7 +68,9 @@ models = {
             end_channels=32,
         ),
         spatial=data,
-        lr=2e-3,
+        # The narrow network learns fast enough at a higher rate to beat the
+        # last value in three epochs.
+        lr=5e-3,
         max_epochs=3,
         random_state=0,
     ),
