@@ -1,7 +1,7 @@
 """The core suite: one leakage-safe entry per data type, under a time budget.
 
-Every entry trains its sk_stfm models for at most ``budget`` seconds each
-(``TimeBudget``; early stopping on validation data where the protocol has
+Every entry trains each of its sk_stfm models until the end of the first
+epoch past ``budget`` seconds (``TimeBudget``; early stopping on validation data where the protocol has
 some) and scores them on a held-out period beside naive baselines computed
 on the same test windows and, where the literature has them, published
 numbers of the same protocol. An entry returns rows of one shape: the model,
