@@ -26,6 +26,7 @@ from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
 from ..data._validation import check_windows_input
+from ..metrics import _check_quantiles as _check_quantile_levels
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
@@ -84,13 +85,25 @@ def is_probabilistic(estimator):
     return resolve_objective(objective).probabilistic
 
 
-def check_n_samples(n_samples):
+def _memory_bytes():
+    """Bytes of physical memory, or the largest array size where the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return np.iinfo(np.intp).max
+
+
+def check_n_samples(n_samples, sample_size=None):
     """Validate a number of samples (a positive int).
 
     Parameters
     ----------
     n_samples : int
         Number of samples.
+    sample_size : int or None, default=None
+        Float64 values of one sample. A count whose samples could not fit
+        in this machine's memory is refused here, before any sampling,
+        rather than failing in the allocator (or running for days) later.
 
     Returns
     -------
@@ -99,7 +112,65 @@ def check_n_samples(n_samples):
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
-    return int(n_samples)
+    n_samples = int(n_samples)
+    if sample_size is not None:
+        needed, memory = n_samples * int(sample_size) * 8, _memory_bytes()
+        if needed > memory:
+            raise ValueError(
+                f"n_samples={n_samples} samples of {int(sample_size)} float64 values need "
+                f"{needed / 2**30:.3g} GiB, more than the {memory / 2**30:.3g} GiB of memory "
+                "of this machine; draw fewer samples per call."
+            )
+    return n_samples
+
+
+def check_quantiles(quantiles):
+    """Validate quantile levels: a real number, or a 1-D sequence of them, in (0, 1).
+
+    Parameters
+    ----------
+    quantiles : float or sequence of float
+        Levels; their order is kept (repeats allowed).
+
+    Returns
+    -------
+    levels : ndarray of shape (n_quantiles,)
+        The levels as float64.
+    """
+    try:
+        kind = np.asarray(quantiles).dtype.kind
+    except ValueError:  # ragged nesting
+        kind = "O"
+    # Strings would be parsed as numbers by the float conversion below.
+    if kind not in "iuf":
+        raise TypeError(
+            "quantiles must be a real number or a 1-D sequence of real numbers in (0, 1); "
+            f"got {quantiles!r}."
+        )
+    return _check_quantile_levels(quantiles)
+
+
+def check_seed(random_state):
+    """An int seed drawn from ``random_state``, refused by name when it cannot seed.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        What :func:`~sklearn.utils.check_random_state` accepts.
+
+    Returns
+    -------
+    seed : int
+        A seed in ``[0, 2**31 - 1)`` (one draw of a RandomState instance).
+    """
+    try:
+        rng = check_random_state(random_state)
+    except ValueError as error:  # sklearn's message does not say which argument
+        raise ValueError(
+            "random_state must be None, an int in [0, 2**32 - 1] or a numpy RandomState "
+            f"instance; got {random_state!r}."
+        ) from error
+    return int(rng.randint(0, 2**31 - 1))
 
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -356,7 +427,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         """A seed drawn from ``random_state``, or from the estimator's when None."""
         if random_state is None:
             random_state = self.random_state
-        return int(check_random_state(random_state).randint(0, 2**31 - 1))
+        return check_seed(random_state)
 
     def _inference_dtype(self):
         if self.inference_dtype not in _INFERENCE_DTYPES:
@@ -746,7 +817,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     def _sample_windows(self, X, n_samples, random_state):
         """Samples ``(n_samples, n, ...)`` of a probabilistic objective for ``X``."""
         check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
+        # The samples of one window are drawn at once.
+        n_samples = check_n_samples(n_samples, sample_size=np.prod(self.output_shape_))
         return self._forward_windows(
             X,
             infer=lambda module, x: self.objective_.sample(module, x, n_samples),

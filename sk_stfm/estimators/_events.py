@@ -17,7 +17,7 @@ from torch import nn
 from ..data._validation import check_int
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
-from ._base import _OPTIMIZERS, resolve_device
+from ._base import _OPTIMIZERS, check_seed, resolve_device
 from ._event_backbone_config import (
     EVENT_BACKBONE_CONFIGS,
     EventBackboneConfig,
@@ -650,7 +650,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         max_events = check_int(max_events, "max_events", minimum=0)
         mark, spatial, features = self._roles()
         random_state = self.random_state if random_state is None else random_state
-        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        seed = check_seed(random_state)
         generator = torch.Generator().manual_seed(seed)
         module = self._module()
         ends = np.array([s[-1, 0] for s in sequences]) + float(horizon_time)

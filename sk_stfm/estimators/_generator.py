@@ -129,7 +129,7 @@ class STGenerator(BaseWindowTaskEstimator):
             3-D when ``X`` was).
         """
         check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
+        n_samples = check_n_samples(n_samples, sample_size=np.prod(self.output_shape_))
         module = self._inference_module()
         seed = self._seed(random_state)
         batches = []

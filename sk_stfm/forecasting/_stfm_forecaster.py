@@ -285,6 +285,12 @@ class STFMForecaster(BaseForecaster):
             Columns ``(variable, level)``, rows as in ``predict``.
         """
         levels = list(alpha)
+        if not levels:
+            # sktime's check of alpha / coverage lets an empty list through.
+            raise ValueError(
+                "alpha (quantile levels) or coverage (interval coverages) must hold at least "
+                "one value; got an empty list."
+            )
         quantiles = self.estimator_.predict_quantiles(self._last_window(), quantiles=levels)
         # (1, horizon, nodes, targets, levels) -> (horizon, nodes, targets * levels),
         # variable-major like the columns.
