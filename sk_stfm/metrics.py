@@ -89,6 +89,16 @@ def _prepare(y_true, y_pred, sample_weight=None, name="y_pred"):
 
 def _check_quantiles(quantiles):
     # Shared with the estimators' predict_quantiles.
+    try:
+        kind = np.asarray(quantiles).dtype.kind
+    except ValueError:  # ragged nesting
+        kind = "O"
+    # Strings would be parsed as numbers by the float conversion below.
+    if kind not in "iuf":
+        raise TypeError(
+            "quantiles must be a real number or a 1-D sequence of real numbers in (0, 1); "
+            f"got {quantiles!r}."
+        )
     levels = np.atleast_1d(np.asarray(quantiles, dtype=float))
     if levels.ndim != 1 or levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
         raise ValueError(

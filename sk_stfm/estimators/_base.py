@@ -26,7 +26,6 @@ from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
 from ..data._validation import check_windows_input
-from ..metrics import _check_quantiles as _check_quantile_levels
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
@@ -122,32 +121,6 @@ def check_n_samples(n_samples, sample_size=None):
                 "of this machine; draw fewer samples per call."
             )
     return n_samples
-
-
-def check_quantiles(quantiles):
-    """Validate quantile levels: a real number, or a 1-D sequence of them, in (0, 1).
-
-    Parameters
-    ----------
-    quantiles : float or sequence of float
-        Levels; their order is kept (repeats allowed).
-
-    Returns
-    -------
-    levels : ndarray of shape (n_quantiles,)
-        The levels as float64.
-    """
-    try:
-        kind = np.asarray(quantiles).dtype.kind
-    except ValueError:  # ragged nesting
-        kind = "O"
-    # Strings would be parsed as numbers by the float conversion below.
-    if kind not in "iuf":
-        raise TypeError(
-            "quantiles must be a real number or a 1-D sequence of real numbers in (0, 1); "
-            f"got {quantiles!r}."
-        )
-    return _check_quantile_levels(quantiles)
 
 
 def check_seed(random_state):

@@ -5,6 +5,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..metrics import _check_quantiles as check_quantiles
 from ..metrics import masked_r2
 from ._backbone_config import (
     ConvLSTMConfig,
@@ -17,7 +18,7 @@ from ._backbone_config import (
     STTransformerConfig,
     TGCNConfig,
 )
-from ._base import BaseSTEstimator, check_quantiles, is_probabilistic
+from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import check_score_target, restore_target_layout
 
