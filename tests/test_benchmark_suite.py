@@ -142,8 +142,9 @@ def test_core_suite_writes_one_result_per_data_type(tmp_path, capsys):
     assert {row["kind"] for row in rows} == DATA_TYPES
     assert all(np.isfinite(row["value"]) and np.isfinite(row["baseline_value"]) for row in rows)
     assert payload["quick"] and payload["machine"]["threads"] == 1
-    published = {row["dataset"]: row["published"] for row in rows}
-    assert published["ETTh1"]["Repeat"] == 1.295 and "T-GCN" in published["Los-loop"]
+    published = {(row["dataset"], row["metric"]): row["published"] for row in rows}
+    assert published["ETTh1", "mse"]["Repeat"] == 1.295
+    assert published["Los-loop", "mae"] == {"T-GCN": 3.964}
     assert (tmp_path / "core.md").exists() and (tmp_path / "core.png").exists()
     out = capsys.readouterr().out
     assert "7 entries in" in out and "Los-loop" in out

@@ -1,5 +1,7 @@
 """The benchmark suites: a registry of entries and the runner behind ``sk-stfm benchmark``."""
 
+import inspect
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +56,10 @@ class BenchmarkEntry:
     def protocol(self):
         """The protocol (split, scaling, metric), from the docstring of the function that runs it."""
         function = getattr(self.run, "func", self.run)
-        return " ".join((function.__doc__ or "").split())
+        doc = inspect.cleandoc(function.__doc__ or "")
+        # The prose before the first numpydoc section (Parameters, Returns).
+        prose = re.split(r"\n\s*\n(?=[A-Z]\w*( \w+)*\n-{3,})", doc)[0]
+        return " ".join(prose.split())
 
 
 def _core_entry(function):
@@ -364,17 +369,20 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
     rerun = {row["entry"] for row in rows}
     kept = [row for row in previous_results(path) if row.get("entry") not in rerun]
     merged = kept + list(rows)
+    # The speed suite does fixed work: the time budget does not apply to it.
+    budget_settings = {"budget_seconds": budget} if suite == "core" else {}
+    command = f"sk-stfm benchmark --suite {suite}"
+    command += f" --budget {budget:g}" if suite == "core" else ""
     write_results(
         path,
         suite,
         merged,
         threads,
-        budget_seconds=budget,
+        **budget_settings,
         random_state=random_state,
         quick=quick,
         run_seconds=seconds,
-        command=f"sk-stfm benchmark --suite {suite} --budget {budget:g}"
-        + (" --quick" if quick else ""),
+        command=command + (" --quick" if quick else ""),
         protocols={
             entry.name: entry.protocol
             for entry in _ENTRIES
