@@ -117,19 +117,29 @@ def test_next_location_targets_and_markov_scores():
     assert scores[1].argmax() == 3  # never left cell 3: stay
 
 
-def test_results_of_entries_not_rerun_are_kept(tmp_path):
-    def row(entry, value):
+def test_results_of_entries_not_rerun_are_kept_under_the_same_settings(tmp_path, capsys):
+    def row(entry, value, budget=1.0):
         return {"entry": entry, "kind": "graph", "dataset": entry, "model": "m", "metric": "mse",
-                "value": value, "baseline": "last", "baseline_value": 1.0, "published": {}}  # fmt: skip
+                "value": value, "baseline": "last", "baseline_value": 1.0, "published": {},
+                "quick": True, "threads": 1, "budget_seconds": budget,
+                "entry_seconds": 2.0}  # fmt: skip
 
-    settings = {"threads": 1, "budget": 1.0, "random_state": 0, "quick": True, "seconds": 1.0}
+    settings = {"threads": 1, "budget": 1.0, "random_state": 0, "quick": True}
     write_suite_results("core", [row("a", 0.5), row("b", 0.6)], tmp_path, **settings)
     path = write_suite_results("core", [row("b", 0.4)], tmp_path, **settings)
     payload = json.loads(path.read_text())
     assert {(r["entry"], r["value"]) for r in payload["results"]} == {("a", 0.5), ("b", 0.4)}
     assert payload["command"] == "sk-stfm benchmark --suite core --budget 1 --quick"
+    assert payload["run_seconds"] == 4.0  # one time per entry
     assert path.with_suffix(".png").stat().st_size > 5_000
     assert "| a |" in path.with_suffix(".md").read_text().replace("| graph |", "|")
+    # Another budget: the earlier rows would be mislabelled, so they go.
+    settings["budget"] = 5.0
+    write_suite_results("core", [row("b", 0.3, budget=5.0)], tmp_path, **settings)
+    payload = json.loads(path.read_text())
+    assert [(r["entry"], r["value"]) for r in payload["results"]] == [("b", 0.3)]
+    assert payload["budget_seconds"] == 5.0
+    assert "starting afresh" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -188,7 +188,8 @@ def test_fit_refuses_bad_model_specs(fitted, tmp_path, capsys, spec, fragments):
         ("chickenpox", ["--model", "convlstm"], "convlstm cannot forecast graph data"),
         ("ili", ["--objective", "mse"], "--objective 'mse': choose among"),
         ("ili", ["--test-fraction", "1.5"], "--test-fraction must be between 0 and 1"),
-        ("ili", ["--history", "500"], "fewer than history + horizon"),
+        ("ili", ["--history", "800"], "fewer than history + horizon"),
+        ("ili", ["--horizon", "300"], "fewer than the horizon 300"),
     ],
 )
 def test_fit_refuses_data_the_model_cannot_take(tmp_path, capsys, data, arguments, message):
@@ -285,3 +286,30 @@ def test_forecast_times_are_step_numbers_without_timestamps():
     )
     index = future_index(weekly, {"time_name": "time", "frequency": "W-TUE"}, horizon=2)
     assert list(index) == list(pd.date_range("2024-02-06", periods=2, freq="W-TUE"))
+
+
+def test_a_missing_row_does_not_change_the_frequency(tmp_path, capsys):
+    # Daily data with one row missing: pandas names its step "24h", a
+    # complete daily grid "D"; both are one day.
+    days = pd.date_range("2024-01-01", periods=120, freq="D", name="date")
+    frame = pd.DataFrame({"level": np.sin(2 * np.pi * np.arange(120) / 7)}, index=days)
+    gappy = tmp_path / "gappy.csv"
+    frame.drop(days[40]).to_csv(gappy)
+    model = tmp_path / "daily.pt"
+    assert main(["fit", str(gappy), "--model", "dlinear", "--output", str(model),
+                 "--history", "14", "--horizon", "7", "--max-epochs", "1"]) == 0  # fmt: skip
+    complete = tmp_path / "complete.csv"
+    frame.to_csv(complete)
+    forecast = tmp_path / "forecast.csv"
+    assert main(["predict", str(model), str(complete), "--output", str(forecast)]) == 0
+    times = pd.read_csv(forecast, index_col=0, parse_dates=True).index
+    assert list(times) == list(pd.date_range(days[-1], periods=8, freq="D")[1:])
+    capsys.readouterr()
+
+
+def test_times_that_do_not_increase_are_refused(tmp_path, capsys):
+    frame = _hourly_frame(100)
+    path = tmp_path / "descending.csv"
+    frame.iloc[::-1].to_csv(path)
+    assert main(["describe", str(path)]) == 1
+    assert "must increase strictly" in _one_error_line(capsys)

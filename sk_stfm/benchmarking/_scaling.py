@@ -353,7 +353,10 @@ def scaling_probe(
     being the trainable parameters of the fitted network and ``D`` its
     training windows.
 
-    The protocol keeps every run comparable and free of leakage:
+    The protocol keeps every run comparable and free of leakage into
+    training (the validation windows also choose each run's best epoch, so
+    the reported loss is the best of several on one set, a selection bias
+    largest for the runs with the most epochs):
 
     * the data are split in time into a training part and the last
       ``validation_size`` of the steps, the validation part; the

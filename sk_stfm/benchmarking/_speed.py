@@ -76,8 +76,8 @@ def _estimator(backbone, spatial, epochs, random_state):
 def measure_throughput(case, n_windows=1024, epochs=2, threads=2, random_state=0):
     """Fit and predict throughput and peak memory of one case, in this process.
 
-    The first ``n_windows`` training windows train the backbone's default
-    configuration for ``epochs`` epochs (batch 64, no validation, no early
+    The first ``n_windows`` training windows train the backbone (its default
+    configuration; STID with the time-of-day embedding of the protocol) for ``epochs`` epochs (batch 64, no validation, no early
     stopping); as many test windows are then predicted. Throughput is
     windows (times epochs) per second; the peak resident memory is the
     process's, measured by ``getrusage`` (the suite runs each case in a

@@ -225,8 +225,8 @@ def run_benchmark(name, budget=60.0, random_state=0, quick=False, threads=2):
     Returns
     -------
     rows : list of dict
-        The entry's results, each with ``entry``, ``kind``, ``quick`` and
-        ``budget_seconds`` added.
+        The entry's results, each with ``entry``, ``kind``, ``quick``,
+        ``threads`` and (core entries) ``budget_seconds`` added.
 
     Examples
     --------
@@ -241,7 +241,7 @@ def run_benchmark(name, budget=60.0, random_state=0, quick=False, threads=2):
         raise ValueError(f"threads must be at least 1; got {threads!r}.")
     entry = get_benchmark(name)
     rows = entry.run(float(budget), int(random_state), bool(quick), int(threads))
-    context = {"entry": entry.name, "kind": entry.kind, "quick": bool(quick)}
+    context = {"entry": entry.name, "kind": entry.kind, "quick": bool(quick), "threads": int(threads)}
     if entry.n_fits:
         context["budget_seconds"] = float(budget)
     return [{**context, **row} for row in rows]
@@ -274,7 +274,7 @@ def run_suite(
     budget : float, default=60.0
         Seconds of training per neural fit. The core suite trains 10 fits,
         so it takes about ``10 * budget`` seconds plus data preparation and
-        scoring (about 12 minutes at the default on 2 CPU cores).
+        scoring (9 minutes at the default on 2 CPU cores in the recorded run).
     random_state : int, default=0
         Seed.
     quick : bool, default=False
@@ -306,7 +306,7 @@ def run_suite(
     unknown = sorted(set(entries) - set(names))
     if unknown:
         raise ValueError(f"entries {unknown} are not in the {suite} suite; choose among {names}.")
-    rows, started = [], time.perf_counter()
+    rows = []
     bar = tqdm(entries, desc=f"{suite} suite", unit="entry", disable=not progress)
     for name in bar:
         bar.set_postfix_str(name)
@@ -314,15 +314,19 @@ def run_suite(
         new = run_benchmark(name, budget, random_state, quick, threads)
         seconds = time.perf_counter() - start
         rows += [{**row, "entry_seconds": seconds} for row in new]
-    total = time.perf_counter() - started
     if output_dir is not None:
         write_suite_results(suite, rows, output_dir, threads=threads, budget=budget,
-                            random_state=random_state, quick=quick, seconds=total)  # fmt: skip
+                            random_state=random_state, quick=quick)  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def write_suite_results(suite, rows, output_dir, *, threads, budget, random_state, quick, seconds):
+def write_suite_results(suite, rows, output_dir, *, threads, budget, random_state, quick):
     """Write a suite's rows (merged with earlier rows of other entries) and its plot.
+
+    Rows of entries not re-run are kept only when they were measured with
+    the same settings (``quick``, time budget, threads), so that the
+    settings written at the top of the file hold for every row; otherwise
+    the file starts afresh.
 
     Parameters
     ----------
@@ -340,8 +344,6 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
         Seed.
     quick : bool
         Whether the run was subsampled.
-    seconds : float
-        Wall time of the run.
 
     Returns
     -------
@@ -356,7 +358,7 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
     ...          "model": "stid", "metric": "mse", "value": 0.7, "higher_is_better": False,
     ...          "baseline": "last value", "baseline_value": 3.0, "published": {"DCRNN": 0.74}}]
     >>> path = write_suite_results("core", rows, tempfile.mkdtemp(), threads=2, budget=60.0,
-    ...                            random_state=0, quick=False, seconds=12.0)
+    ...                            random_state=0, quick=False)
     wrote .../core.json
     wrote .../core.md
     >>> path.with_suffix(".png").exists()
@@ -366,11 +368,17 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
 
     _check_suite(suite)
     path = Path(output_dir) / f"{suite}.json"
-    rerun = {row["entry"] for row in rows}
-    kept = [row for row in previous_results(path) if row.get("entry") not in rerun]
-    merged = kept + list(rows)
     # The speed suite does fixed work: the time budget does not apply to it.
-    budget_settings = {"budget_seconds": budget} if suite == "core" else {}
+    budget_settings = {"budget_seconds": float(budget)} if suite == "core" else {}
+    settings = {"quick": bool(quick), "threads": int(threads), **budget_settings}
+    rerun = {row["entry"] for row in rows}
+    earlier = previous_results(path)
+    kept = [row for row in earlier if row.get("entry") not in rerun]
+    if any(row.get(key) != value for row in kept for key, value in settings.items()):
+        print(f"{path}: earlier rows were measured with other settings; starting afresh.")
+        kept = []
+    merged = kept + list(rows)
+    entry_seconds = {row["entry"]: row["entry_seconds"] for row in merged if "entry_seconds" in row}
     command = f"sk-stfm benchmark --suite {suite}"
     command += f" --budget {budget:g}" if suite == "core" else ""
     write_results(
@@ -381,7 +389,7 @@ def write_suite_results(suite, rows, output_dir, *, threads, budget, random_stat
         **budget_settings,
         random_state=random_state,
         quick=quick,
-        run_seconds=seconds,
+        run_seconds=sum(entry_seconds.values()),
         command=command + (" --quick" if quick else ""),
         protocols={
             entry.name: entry.protocol

@@ -44,6 +44,25 @@ def positive_int(text):
     return value
 
 
+def seed(text):
+    """``argparse`` type: a random seed, an integer in ``[0, 2**32 - 1]``.
+
+    Parameters
+    ----------
+    text : str
+        The argument.
+
+    Returns
+    -------
+    value : int
+        The seed.
+    """
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32 - 1]; got {text}")
+    return value
+
+
 def positive_float(text):
     """``argparse`` type: a number greater than 0.
 

@@ -1,6 +1,6 @@
 """``sk-stfm benchmark``: run the core or speed suite, or some of its entries."""
 
-from ._arguments import name_list, positive_float, positive_int, require_matplotlib
+from ._arguments import name_list, positive_float, positive_int, require_matplotlib, seed
 
 
 def _format(value):
@@ -65,7 +65,8 @@ def run_benchmark_command(args):
         random_state=args.seed,
         quick=args.quick,
         threads=args.threads,
-        output_dir=args.output_dir,
+        output_dir=args.output_dir
+        or ("benchmarks/results/quick" if args.quick else "benchmarks/results"),
     )
     (_print_core if args.suite == "core" else _print_speed)(results)
     seconds = results.groupby("entry")["entry_seconds"].first().sum()
@@ -88,7 +89,7 @@ def add_benchmark_command(commands):
             "core: one leakage-safe entry per data type (ETTh1/ETTh2, Los-loop, chickenpox, "
             "NYCBike1, moving digits, GeoLife, Wikipedia events), each model's training stopped "
             "at the end of the first epoch past --budget seconds, scored beside naive baselines and published numbers; "
-            "about 10 x budget seconds in all (12 minutes at the default on 2 CPU cores). "
+            "about 10 x budget seconds in all (about 10 minutes at the default on 2 CPU cores). "
             "speed: fit / predict throughput and peak memory per backbone, and the overhead "
             "over a plain PyTorch loop (about 3 minutes). Writes <suite>.json, <suite>.md "
             "and <suite>.png into --output-dir, keeping the rows of entries not re-run."
@@ -105,9 +106,12 @@ def add_benchmark_command(commands):
         "--quick", action="store_true", help="subsampled smoke run (not comparable)"
     )
     parser.add_argument("--threads", type=positive_int, default=2, help="torch threads")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument(
-        "--output-dir", default="benchmarks/results", help="where results are written"
+        "--output-dir",
+        default=None,
+        help="where results are written (default: benchmarks/results, or "
+        "benchmarks/results/quick with --quick, so a smoke run never replaces a full one)",
     )
     parser.add_argument("--list", action="store_true", help="list the entries and exit")
     parser.set_defaults(handler=run_benchmark_command)

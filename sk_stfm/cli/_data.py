@@ -60,8 +60,11 @@ def _read_table(path):
             frame = pd.read_csv(path, index_col=0)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
-            if not isinstance(frame.index, pd.DatetimeIndex) and len(frame.columns):
-                frame = frame.set_index(frame.columns[0])
+            # A table written without its index has a default RangeIndex:
+            # the time is then its first column.
+            if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
+                if len(frame.columns):
+                    frame = frame.set_index(frame.columns[0])
         else:
             raise ValueError(
                 f"{path}: expected a .csv or .parquet file; got {suffix or 'no suffix'}."
@@ -83,9 +86,12 @@ def _read_table(path):
             raise ValueError(
                 f"{path}: the first column must hold times or step numbers ({exc})."
             ) from exc
+    if not frame.index.is_monotonic_increasing or not frame.index.is_unique:
+        raise ValueError(
+            f"{path}: the times in the first column must increase strictly (sort the rows "
+            "and drop duplicated times)."
+        )
     return STData.from_frame(frame, name=path.stem)
-
-
 
 
 def check_window_data(data, command):
@@ -148,10 +154,12 @@ def holdout_windows(data, history, horizon, test_fraction, train_stride=1):
         raise ValueError(f"--test-fraction must be between 0 and 1; got {test_fraction}.")
     n_train = int(round(data.n_steps * (1 - test_fraction)))
     train, test = data.values[:n_train], data.values[n_train:]
-    if len(test) < history + horizon:
+    # The test windows take their inputs from the end of the training part,
+    # so the test part needs only the horizon.
+    if len(test) < horizon:
         raise ValueError(
-            f"the test part has {len(test)} steps, fewer than history + horizon = "
-            f"{history + horizon}; lower --history / --horizon or raise --test-fraction."
+            f"the test part has {len(test)} steps, fewer than the horizon {horizon}; "
+            "lower --horizon or raise --test-fraction."
         )
     if len(train) < history + horizon:
         raise ValueError(
@@ -263,3 +271,43 @@ def infer_frequency(timestamps):
         gaps = pd.Series(timestamps[1:] - timestamps[:-1])
         frequency = gaps.mode().iloc[0]
     return to_offset(frequency).freqstr
+
+
+def same_frequency(first, second):
+    """Whether two frequency strings name the same step.
+
+    Fixed steps compare by duration (``"D"`` and ``"24h"`` agree, as a
+    regular grid and a grid with a missing row name them); calendar steps
+    (``"MS"``, ``"W-SUN"``) compare by name.
+
+    Parameters
+    ----------
+    first, second : str
+        Frequencies as :func:`infer_frequency` returns them.
+
+    Returns
+    -------
+    same : bool
+        True if both name one step.
+
+    Examples
+    --------
+    >>> same_frequency("D", "24h"), same_frequency("2D", "24h"), same_frequency("MS", "MS")
+    (True, False, True)
+    """
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    def duration(offset):
+        # Days are not Ticks from pandas 3 on, but still a fixed step here.
+        if isinstance(offset, pd.offsets.Day):
+            return pd.Timedelta(days=offset.n)
+        if isinstance(offset, pd.offsets.Tick):
+            return pd.Timedelta(offset)
+        return None  # a calendar step (months, weeks anchored on a day)
+
+    offsets = to_offset(first), to_offset(second)
+    durations = [duration(offset) for offset in offsets]
+    if None in durations:
+        return offsets[0] == offsets[1]
+    return durations[0] == durations[1]

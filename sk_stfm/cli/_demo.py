@@ -7,7 +7,7 @@ import numpy as np
 
 from ..metrics import masked_mae, masked_mse
 from ..utils import configure_cpu_allocator
-from ._arguments import positive_float, positive_int, require_matplotlib
+from ._arguments import positive_float, positive_int, require_matplotlib, seed
 
 
 def _errors(y_true, y_pred):
@@ -125,7 +125,7 @@ def add_demo_command(commands):
         default=1,
         help="use every k-th training window (faster)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed")
+    demo.add_argument("--seed", type=seed, default=0, help="random seed")
     demo.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     demo.add_argument("--output", default="demo_forecast.png", help="path of the forecast plot")
     demo.set_defaults(handler=run_demo)

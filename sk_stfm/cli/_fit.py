@@ -6,7 +6,7 @@ import inspect
 import time
 
 from ..utils._tags import WINDOW_KINDS
-from ._arguments import positive_float, positive_int
+from ._arguments import positive_float, positive_int, seed
 from ._data import (
     check_window_data,
     holdout_windows,
@@ -352,7 +352,7 @@ def add_fit_command(commands):
     )
     parser.add_argument("--batch-size", type=positive_int, default=64, help="windows per batch")
     parser.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument(
         "--test-fraction", type=positive_float, default=0.2, help="last share held out"
     )

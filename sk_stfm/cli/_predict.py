@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ._arguments import require_matplotlib
-from ._data import check_window_data, infer_frequency, load_data
+from ._data import check_window_data, infer_frequency, load_data, same_frequency
 
 
 def _layout_text(count, names, noun):
@@ -65,7 +65,7 @@ def future_index(data, metadata, horizon):
         return pd.RangeIndex(data.n_steps, data.n_steps + horizon, name=name)
     frequency = infer_frequency(data.timestamps)
     fitted = metadata["frequency"]
-    if frequency is not None and fitted is not None and frequency != fitted:
+    if frequency is not None and fitted is not None and not same_frequency(frequency, fitted):
         raise ValueError(
             f"{data.name!r} is sampled every {frequency}, but the model was fitted on data "
             f"sampled every {fitted}; resample the data to {fitted}."
@@ -76,7 +76,7 @@ def future_index(data, metadata, horizon):
             f"{data.name!r} has a single timestamp and the model no frequency; cannot "
             "tell the times of the forecast."
         )
-    step, last = to_offset(frequency), data.timestamps[-1]
+    step, last = to_offset(fitted or frequency), data.timestamps[-1]
     return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=name)
 
 

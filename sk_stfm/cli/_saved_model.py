@@ -17,6 +17,7 @@ A fitted model is two files:
     ``format_version`` say which reader it needs.
 """
 
+import copy
 import json
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def save_model(estimator, model_path, metadata):
     model_path.parent.mkdir(parents=True, exist_ok=True)
     # Callbacks (the time budget) belong to training, not to the model: the
     # loaded forecaster would drop them anyway, with a warning.
-    estimator.set_params(callbacks=None).save(model_path)
+    copy.copy(estimator).set_params(callbacks=None).save(model_path)
     sidecar = metadata_path(model_path)
     record = {"format": FORMAT, "format_version": FORMAT_VERSION, "sk_stfm_version": __version__}
     sidecar.write_text(json.dumps({**record, **metadata}, indent=2, allow_nan=False))

@@ -4,7 +4,7 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ._arguments import positive_float, positive_int, require_matplotlib
+from ._arguments import positive_float, positive_int, require_matplotlib, seed
 
 
 def _numbers(text, kind, option):
@@ -194,7 +194,7 @@ def add_scaling_command(commands):
     parser.add_argument(
         "--patience", type=positive_int, default=3, help="epochs without improvement"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     parser.add_argument("--output-dir", default="scaling", help="folder of the result files")
     parser.set_defaults(handler=run_scaling)

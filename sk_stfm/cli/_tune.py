@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from ._arguments import name_list, positive_float, positive_int, write_json
+from ._arguments import name_list, positive_float, positive_int, seed, write_json
 from ._data import check_window_data, holdout_windows, last_value_forecast, load_data
 
 
@@ -213,6 +213,6 @@ def add_tune_command(commands):
     parser.add_argument(
         "--timeout", type=positive_float, default=None, help="seconds for the search"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument("--output", default=None, help="write the report as JSON here")
     parser.set_defaults(handler=run_tune)

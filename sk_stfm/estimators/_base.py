@@ -627,6 +627,11 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             return
         checkpoint = self._checkpoint()
         with self._own_checkpoint_dir(checkpoint.dirname):
+            accelerator = getattr(self.net_, "accelerator", None)
+            if accelerator is not None:
+                # The main process finishes an interrupted commit under its
+                # lock; the others read the checkpoint only after that.
+                accelerator.wait_for_everyone()
             if not (self.resume and has_checkpoint(checkpoint)):
                 self.net_.fit(train, None)
                 return
