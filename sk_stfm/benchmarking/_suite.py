@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..utils._threads import torch_threads
 from . import _core, _speed
 from ._results import previous_results, write_results
 
@@ -64,14 +65,8 @@ class BenchmarkEntry:
 
 def _core_entry(function):
     def run(budget, random_state, quick, threads):
-        import torch
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
+        with torch_threads(threads):
             return function(budget, random_state, quick)
-        finally:
-            torch.set_num_threads(previous)
 
     run.func = function
     return run

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..metrics import masked_mae, masked_mse
 from ..utils import configure_cpu_allocator
+from ..utils._threads import torch_threads
 from ._arguments import positive_float, positive_int, require_matplotlib, seed
 
 
@@ -16,16 +17,10 @@ def _errors(y_true, y_pred):
 
 def run_demo(args):
     """Forecast ETTh1 with a time-bounded PatchTST and compare with baselines."""
-    import torch
-
     plt = require_matplotlib()  # before training, not after four minutes of it
     configure_cpu_allocator()  # a command owns its process
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
+    with torch_threads(args.threads):
         return _demo(args, plt)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _demo(args, plt):

@@ -4,6 +4,7 @@ import argparse
 import shlex
 from pathlib import Path
 
+from ..utils._threads import torch_threads
 from ._arguments import positive_float, positive_int, require_matplotlib, seed
 
 
@@ -96,8 +97,6 @@ def run_scaling(args):
     status : int
         0 on success.
     """
-    import torch
-
     from ..benchmarking import scaling_probe, write_results
     from ._data import load_data
 
@@ -105,9 +104,7 @@ def run_scaling(args):
     fractions = _numbers(args.fractions, float, "--fractions")
     plt = require_matplotlib()  # before training, not after it
     data = load_data(args.data)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:
+    with torch_threads(args.threads):
         result = scaling_probe(
             data,
             backbone=args.backbone,
@@ -125,8 +122,6 @@ def run_scaling(args):
             random_state=args.seed,
             verbose=1,
         )
-    finally:
-        torch.set_num_threads(threads)
     _print_result(result)
     output = Path(args.output_dir)
     report = result.to_dict()
