@@ -269,7 +269,8 @@ def run_suite(
     budget : float, default=60.0
         Seconds of training per neural fit. The core suite trains 10 fits,
         so it takes about ``10 * budget`` seconds plus data preparation and
-        scoring (9 minutes at the default on 2 CPU cores in the recorded run).
+        scoring (6.5 minutes at the default on 2 otherwise idle CPU cores in the
+        recorded run).
     random_state : int, default=0
         Seed.
     quick : bool, default=False

@@ -89,7 +89,7 @@ def add_benchmark_command(commands):
             "core: one leakage-safe entry per data type (ETTh1/ETTh2, Los-loop, chickenpox, "
             "NYCBike1, moving digits, GeoLife, Wikipedia events), each model's training stopped "
             "at the end of the first epoch past --budget seconds, scored beside naive baselines and published numbers; "
-            "about 10 x budget seconds in all (about 10 minutes at the default on 2 CPU cores). "
+            "about 10 x budget seconds in all (6.5 minutes at the default on 2 idle CPU cores). "
             "speed: fit / predict throughput and peak memory per backbone, and the overhead "
             "over a plain PyTorch loop (about 3 minutes). Writes <suite>.json, <suite>.md "
             "and <suite>.png into --output-dir, keeping the rows of entries not re-run."
