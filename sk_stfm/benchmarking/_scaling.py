@@ -31,6 +31,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ..data._protocol import training_statistics
 from ..utils._tags import WINDOW_KINDS
 from ._power_law import PowerLaw, fit_power_law
 
@@ -167,11 +168,7 @@ def _protocol_windows(data, history, horizon, validation_size, train_stride):
                 f"the {part} part has {rows} steps, fewer than history + horizon = "
                 f"{history + horizon}; shorten the windows or change validation_size."
             )
-    train = train.astype(np.float64)
-    mean = np.nanmean(train, axis=0)
-    scale = np.nanstd(train, axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    mean, scale = training_statistics(train)
     train, val = (((p - mean) / scale).astype(np.float32) for p in (train, val))
     X_train, y_train = make_windows(train, history, horizon, stride=train_stride)
     X_val, y_val = make_windows(val, history, horizon)

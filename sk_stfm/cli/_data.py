@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data._protocol import training_statistics
 from ..utils._tags import WINDOW_KINDS
 
 
@@ -202,9 +203,8 @@ def scaling_statistics(train, name=""):
             f"{name or 'the data'}: node {node}, channel {channel} has no observed value in "
             "the training part; drop it or lower --test-fraction."
         )
-    mean = np.nanmean(train, axis=0, keepdims=True)
-    std = np.nanstd(train, axis=0, keepdims=True)
-    return mean, np.where(std > 0, std, 1.0)
+    mean, std = training_statistics(train)
+    return mean[np.newaxis], std[np.newaxis]
 
 
 def last_value_forecast(X, horizon):

@@ -1,5 +1,6 @@
 """Leakage-safe windows for a chronological train / validation / test protocol."""
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,32 @@ class SplitWindows:
     scale: np.ndarray
 
 
+def training_statistics(train):
+    """Mean and standard deviation of each node and channel over the training steps.
+
+    Parameters
+    ----------
+    train : ndarray of shape (n_steps, n_nodes, n_channels)
+        Training values; NaN is missing.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_nodes, n_channels)
+        NaN-ignoring statistics in float64. A series that is constant or
+        never observed gets a scale of 1 (and, if never observed, a mean of
+        0), so that scaling leaves it finite.
+    """
+    train = np.asarray(train, dtype=np.float64)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        # A never-observed series: its NaN statistics are replaced below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(train, axis=0)
+        scale = np.nanstd(train, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    return mean, scale
+
+
 def split_windows(
     data, train, val, test, history, horizon, *, normalize=True, train_stride=1, dtype=np.float32
 ):
@@ -99,12 +126,8 @@ def split_windows(
     train_stride = check_int(train_stride, "train_stride")
     dtype = _check_float_dtype(dtype)
     parts = temporal_split(values, train, val, test, overlap=history)
-    train_values = parts[0].astype(np.float64)
     if normalize:
-        mean = np.nanmean(train_values, axis=0)
-        scale = np.nanstd(train_values, axis=0)
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        mean = np.where(np.isfinite(mean), mean, 0.0)
+        mean, scale = training_statistics(parts[0])
     else:
         mean = np.zeros(values.shape[1:])
         scale = np.ones(values.shape[1:])
