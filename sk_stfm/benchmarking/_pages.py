@@ -13,12 +13,22 @@ matplotlib (the ``plot`` extra) is imported when a plot is drawn.
 """
 
 import ast
-import io
 import itertools
 import json
-import math
 import re
 from pathlib import Path
+
+from ._page_figures import _group_chart, _new_figure, _png
+from ._result_rows import (
+    _GROUP_KEYS,
+    _MISSING,
+    _columns,
+    _groups,
+    _label_key,
+    _metric_columns,
+    format_number,
+    read_results_file,
+)
 
 RESULTS_PAGE = "results.rst"
 PROTOCOLS_PAGE = "protocols.rst"
@@ -46,84 +56,6 @@ _RESERVED = (
     "description",
     "protocols",
 )
-# Row fields that split the rows of a file into tables, in this order.
-_GROUP_KEYS = ("task", "entry", "dataset", "section", "setting")
-# Row fields that name what a row measured: the bars of a chart.
-_LABEL_KEYS = ("model", "method", "objective", "backbone", "case")
-# Row fields along which a metric is drawn as a line rather than bars.
-_X_KEYS = ("horizon", "missing_rate", "n_nodes")
-# Words that make a field a metric (``inflow_mae``, ``accuracy@1``, ...).
-_METRIC_WORDS = {
-    "value",
-    "mse",
-    "mae",
-    "rmse",
-    "mape",
-    "r2",
-    "accuracy",
-    "auc",
-    "crps",
-    "ssim",
-    "loglik",
-    "coverage",
-    "f1",
-    "score",
-}
-# Settings that tell apart rows of the same model, in this order.
-_DISTINGUISH = ("lr", "seed", "history", "horizon", "budget_seconds")
-_MISSING = "–"
-
-
-# ------------------------------------------------------------------- reading
-def read_results_file(path):
-    """Read a results file and check that it has the layout of one.
-
-    Parameters
-    ----------
-    path : str or Path
-        A JSON file written by :func:`~sk_stfm.benchmarking.write_results`
-        (``benchmark``, ``machine``, settings and ``results``, a list of
-        rows) or a JSON object of settings alone.
-
-    Returns
-    -------
-    payload : dict
-        Its content.
-
-    Raises
-    ------
-    ValueError
-        If the file is not a JSON object, its ``results`` are not a list of
-        objects or its ``machine`` is not an object; the message names the
-        file.
-
-    Examples
-    --------
-    >>> import json, tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.json"
-    >>> _ = path.write_text(json.dumps({"benchmark": "demo", "results": [{"mae": 1.5}]}))
-    >>> read_results_file(path)["results"]
-    [{'mae': 1.5}]
-    """
-    path = Path(path)
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not a valid results file: not JSON ({error}).") from None
-    if not isinstance(payload, dict):
-        raise ValueError(
-            f"{path} is not a valid results file: it holds a JSON {type(payload).__name__}, "
-            "not an object with 'benchmark', 'machine' and 'results'."
-        )
-    rows = payload.get("results", [])
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise ValueError(
-            f"{path} is not a valid results file: 'results' must be a list of objects, "
-            "one per measured row."
-        )
-    if not isinstance(payload.get("machine", {}), dict):
-        raise ValueError(f"{path} is not a valid results file: 'machine' must be an object.")
-    return payload
 
 
 def _module_docstring(path):
@@ -155,41 +87,6 @@ def _regenerate_command(stem, payload, scripts_dir):
 
 
 # ------------------------------------------------------------ reStructuredText
-def format_number(value):
-    """Format a table cell: 4 significant digits, integers with separators.
-
-    Parameters
-    ----------
-    value : object
-        A number, a string, a bool, None or a list of those.
-
-    Returns
-    -------
-    text : str
-        The cell's text (not yet escaped for reStructuredText).
-
-    Examples
-    --------
-    >>> format_number(0.374123), format_number(561.49), format_number(18207456)
-    ('0.3741', '561.5', '18,207,456')
-    >>> format_number([0.375, 0.399]), format_number(None), format_number(True)
-    ('0.375 / 0.399', '–', 'yes')
-    """
-    if value is None:
-        return _MISSING
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isfinite(value) and abs(value) >= 1e4:
-            return f"{value:,.0f}"
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return " / ".join(format_number(item) for item in value)
-    return str(value)
-
-
 def _escape(text):
     """``text`` shown literally by reStructuredText (inline markup escaped)."""
     return re.sub(r"([\\*`|_])", r"\\\1", str(text))
@@ -226,72 +123,6 @@ def _figure(target, caption):
 
 def _slug(text):
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "rows"
-
-
-# ----------------------------------------------------------------- the rows
-def _is_number(value):
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_metric(name):
-    return any(word in _METRIC_WORDS for word in re.split(r"[_@\s]+", str(name).lower()))
-
-
-def _metric_columns(rows, columns):
-    """Columns holding a metric (``mse``, ``inflow_mae``), not their spread."""
-    return [
-        c
-        for c in columns
-        if _is_metric(c)
-        and not c.endswith("_std")
-        and not c.startswith("baseline")
-        and any(_is_number(row.get(c)) for row in rows)
-    ]
-
-
-def _columns(rows, skip=()):
-    columns = []
-    for row in rows:
-        columns += [key for key in row if key not in columns and key not in skip]
-    return columns
-
-
-def _groups(rows):
-    """``[(title, rows)]``: the rows split by task, entry, data set, section or setting."""
-    groups = {}
-    for row in rows:
-        key = tuple(str(row[k]) for k in _GROUP_KEYS if k in row)
-        groups.setdefault(key, []).append(row)
-    return [(", ".join(key), members) for key, members in groups.items()]
-
-
-def _label_key(rows):
-    return next((k for k in _LABEL_KEYS if any(k in row for row in rows)), None)
-
-
-def _labels(rows, key):
-    """A distinct label per row: repeated names get the field that tells them apart."""
-    labels = [format_number(row.get(key)) for row in rows]
-    for name in {label for label in labels if labels.count(label) > 1}:
-        same = [row for row, label in zip(rows, labels, strict=True) if label == name]
-        columns = _columns(same)
-        # A setting (learning rate, seed) tells runs apart better than a result.
-        candidates = [c for c in _DISTINGUISH if c in columns] + [
-            c for c in columns if not _is_metric(c) and not c.endswith("seconds")
-        ]
-        distinct = next(
-            (
-                c
-                for c in candidates
-                if not isinstance(same[0].get(c), dict | list)
-                and len({format_number(row.get(c)) for row in same}) == len(same)
-            ),
-            None,
-        )
-        for index, row in enumerate(rows):
-            if labels[index] == name and distinct is not None:
-                labels[index] = f"{name} ({distinct} {format_number(row.get(distinct))})"
-    return labels
 
 
 def _rows_table(rows, group_keys):
@@ -380,136 +211,6 @@ def _machine(payload):
     if machine:
         return ", ".join(f"{_escape(k)} {_cell(v)}" for k, v in machine.items())
     return "not recorded"
-
-
-# ------------------------------------------------------------------ plotting
-def _new_figure(width, height, n_panels=1, sharey=False):
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as error:
-        raise ImportError(
-            "the benchmark pages draw their plots with matplotlib, an optional "
-            "dependency; install it with pip install 'sk-stfm[plot]'."
-        ) from error
-    figure = Figure(figsize=(width, height), layout="constrained")
-    axes = figure.subplots(1, n_panels, sharey=sharey, squeeze=False)[0]
-    return figure, axes
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    # No software version in the file: the same results give the same bytes.
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _bar_chart(panels, label_key):
-    """Horizontal bars, one panel per ``(rows, metric, axis label)``; published rows hatched."""
-    height = 1.0 + 0.32 * max(len(rows) for rows, _, _ in panels)
-    figure, axes = _new_figure(4.2 * len(panels), height, len(panels))
-    for ax, (rows, metric, axis_label) in zip(axes, panels, strict=True):
-        positions = list(range(len(rows)))
-        values = [row.get(metric) if _is_number(row.get(metric)) else math.nan for row in rows]
-        errors = [row.get(f"{metric}_std") or 0.0 for row in rows]
-        published = [row.get("published") is True for row in rows]
-        bars = ax.barh(
-            positions,
-            values,
-            xerr=errors if any(errors) else None,
-            color=["0.75" if p else "C0" for p in published],
-        )
-        for bar, is_published in zip(bars, published, strict=True):
-            if is_published:
-                bar.set_hatch("//")
-        _mark_references(ax, rows, positions, metric)
-        ax.set_xlabel(axis_label.replace("_", " "))
-        ax.grid(axis="x", alpha=0.3)
-        ax.set_yticks(positions, _labels(rows, label_key))
-        ax.invert_yaxis()
-    return figure
-
-
-def _mark_references(ax, rows, positions, metric):
-    """Baseline and published values of the suites' rows, as markers on their bars."""
-    if metric != "value":
-        return
-    markers = iter("osD^v<>p*")
-    styles = {}
-    for position, row in zip(positions, rows, strict=True):
-        references = (
-            dict(row.get("published") or {}) if isinstance(row.get("published"), dict) else {}
-        )
-        if _is_number(row.get("baseline_value")):
-            references = {row.get("baseline") or "baseline": row["baseline_value"], **references}
-        for name, value in references.items():
-            if not _is_number(value):
-                continue
-            if name not in styles:
-                styles[name] = next(markers, "x")
-                label = name
-            else:
-                label = None
-            ax.plot([value], [position], styles[name], color="k", mfc="none", label=label)
-    if styles:
-        ax.legend(fontsize="small")
-
-
-def _line_chart(rows, label_key, x_key, metrics):
-    """Each metric against ``x_key``, one line per label."""
-    figure, axes = _new_figure(4.2 * len(metrics), 3.2, len(metrics))
-    series = {}
-    for row in rows:
-        label = format_number(row.get(label_key)) if label_key else None
-        series.setdefault(label, []).append(row)
-    for ax, metric in zip(axes, metrics, strict=True):
-        for label, members in series.items():
-            points = sorted(
-                (row[x_key], row[metric])
-                for row in members
-                if _is_number(row.get(x_key)) and _is_number(row.get(metric))
-            )
-            if points:
-                xs, ys = zip(*points, strict=True)
-                ax.plot(xs, ys, "o-", label=label)
-        ax.set_xlabel(x_key.replace("_", " "))
-        ax.set_ylabel(metric.replace("_", " "))
-        ax.grid(alpha=0.3)
-    if label_key:
-        axes[-1].legend(fontsize="small")
-    return figure
-
-
-def _group_chart(rows):
-    """``(figure, what it shows)`` for a table's rows, or None when a chart would not help."""
-    columns = _columns(rows)
-    label_key = _label_key(rows)
-    x_key = next(
-        (k for k in _X_KEYS if len({row[k] for row in rows if _is_number(row.get(k))}) > 1),
-        None,
-    )
-    metrics = _metric_columns(rows, columns)[:2]
-    if not metrics:
-        # A measurement without a metric's name (seconds per epoch, ...).
-        metrics = [
-            c for c in columns if c != x_key and any(isinstance(row.get(c), float) for row in rows)
-        ][:1]
-    if not metrics:
-        return None
-    what = " and ".join(m.replace("_", " ") for m in metrics)
-    if x_key is not None:
-        per = f" per {label_key.replace('_', ' ')}" if label_key else ""
-        figure = _line_chart(rows, label_key, x_key, metrics)
-        return figure, f"{what} by {x_key.replace('_', ' ')}{per}"
-    if label_key is None or sum(_is_number(row.get(metrics[0])) for row in rows) < 2:
-        return None
-    if metrics == ["value"] and "metric" in columns:
-        # Rows of the suites: one panel per metric they name.
-        names = list(dict.fromkeys(str(row.get("metric")) for row in rows))
-        panels = [([row for row in rows if str(row.get("metric")) == n], "value", n) for n in names]
-        what = " and ".join(names)
-    else:
-        panels = [(rows, metric, metric) for metric in metrics]
-    return _bar_chart(panels, label_key), f"{what} per {label_key.replace('_', ' ')}"
 
 
 # -------------------------------------------------------- known benchmarks
