@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from sk_stfm.benchmarking import previous_results, write_results
+from sk_stfm.benchmarking._configurations import event_forecaster
 from sk_stfm.benchmarking._protocols import wikipedia_split
 from sk_stfm.datasets import (
     earthquake_periods,
@@ -48,7 +49,6 @@ from sk_stfm.estimators import (
     LogNormMixConfig,
     PoissonProcess,
     RMTPPConfig,
-    TimeBudget,
     TransformerHawkesConfig,
 )
 
@@ -64,19 +64,7 @@ def _models(budget):
     yield "poisson", PoissonProcess(random_state=0)
     yield "hawkes", HawkesProcess(random_state=0)
     for name, config in NEURAL.items():
-        yield (
-            name,
-            EventForecaster(
-                backbone=config,
-                max_epochs=1000,
-                patience=5,
-                lr=1e-2,
-                batch_size=32,
-                validation_fraction=0.15,
-                random_state=0,
-                callbacks=[TimeBudget(budget)],
-            ),
-        )
+        yield name, event_forecaster(config, budget, 0)
 
 
 def wikipedia(budget):

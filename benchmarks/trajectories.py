@@ -45,9 +45,9 @@ import torch
 from sklearn.ensemble import RandomForestClassifier
 
 from sk_stfm.benchmarking import write_results
+from sk_stfm.benchmarking._configurations import next_location_predictor
 from sk_stfm.benchmarking._protocols import geolife_split, markov_scores, next_location_targets
 from sk_stfm.estimators import (
-    NextLocationPredictor,
     TimeBudget,
     TrajectoryClassifier,
     TrajectoryTransformerConfig,
@@ -95,18 +95,7 @@ def next_location(trajectories, train, test):
     row("most frequent cell", np.tile(top_k(counts[None], 5), (len(truth), 1)))
     row("same cell as last fix", last[:, None])
     row("first-order Markov", top_k(markov_scores(train_ids, last, n), 5))
-    model = NextLocationPredictor(
-        tokenizer=GridTokenizer(cell_size=CELL_SIZE),
-        backbone=TrajectoryTransformerConfig(d_model=64, n_heads=4, n_layers=2, d_ff=128),
-        max_length=HISTORY,
-        max_epochs=200,
-        lr=1e-3,
-        batch_size=32,
-        patience=8,
-        random_state=0,
-        inference_dtype="float32",
-        callbacks=[TimeBudget(BUDGET_NEXT)],
-    )
+    model = next_location_predictor(BUDGET_NEXT, 0, history=HISTORY, cell_size=CELL_SIZE)
     start = time.perf_counter()
     model.fit(train_x)
     seconds = time.perf_counter() - start

@@ -63,6 +63,19 @@ def etth_forecaster(backbone, time_budget, seed, patchtst_lr=5e-4):
     raise ValueError(f"backbone must be 'dlinear' or 'patchtst'; got {backbone!r}.")
 
 
+def los_loop_stid_config():
+    """STID on Los-loop's protocol inputs: channels 1 and 2 are the time of day.
+
+    Returns
+    -------
+    config : STIDConfig
+        The configuration, without a day-of-week embedding (one week of data).
+    """
+    from ..estimators import STIDConfig
+
+    return STIDConfig(time_of_day_channels=(1, 2), day_of_week_dim=0)
+
+
 def los_loop_forecaster(backbone, time_budget, seed):
     """The Los-loop configuration of a graph backbone.
 
@@ -80,23 +93,12 @@ def los_loop_forecaster(backbone, time_budget, seed):
     model : STForecaster
         The unfitted forecaster, without its ``spatial`` context.
     """
-    from ..estimators import (
-        GraphWaveNetConfig,
-        STForecaster,
-        STIDConfig,
-        STTransformerConfig,
-        TGCNConfig,
-    )
+    from ..estimators import GraphWaveNetConfig, STForecaster, STTransformerConfig, TGCNConfig
 
     configs = {
         "gwnet": (GraphWaveNetConfig, {}, 1e-3),
         "tgcn": (TGCNConfig, {"hidden_size": 64}, 1e-3),
-        # Channels 1 and 2 of the protocol's inputs are the time of day.
-        "stid": (
-            STIDConfig,
-            {"time_of_day_channels": (1, 2), "day_of_week_dim": 0, "steps_per_day": 288},
-            2e-3,
-        ),
+        "stid": (los_loop_stid_config, {}, 2e-3),
         "st_transformer": (STTransformerConfig, {"d_model": 32, "n_heads": 4, "n_layers": 2}, 1e-3),
     }
     if backbone not in configs:
@@ -215,6 +217,75 @@ def grid_forecaster(backbone, grid_shape, time_budget, seed, batch_size=32):
         max_epochs=300,
         patience=15,
         weight_decay=1e-4,
+        random_state=seed,
+        callbacks=_budget(time_budget),
+    )
+
+
+def next_location_predictor(time_budget, seed, history=64, cell_size=500.0):
+    """The GeoLife configuration of ``NextLocationPredictor``.
+
+    Parameters
+    ----------
+    time_budget : float or None
+        Seconds of training; ``None`` for no limit.
+    seed : int
+        Random state.
+    history : int, default=64
+        Fixes seen before each target.
+    cell_size : float, default=500.0
+        Side of the grid cells in metres.
+
+    Returns
+    -------
+    model : NextLocationPredictor
+        The unfitted predictor: a causal Transformer (d_model 64, 2 layers)
+        over cell-id embeddings.
+    """
+    from ..estimators import NextLocationPredictor, TrajectoryTransformerConfig
+    from ..harmonize import GridTokenizer
+
+    return NextLocationPredictor(
+        tokenizer=GridTokenizer(cell_size=cell_size),
+        backbone=TrajectoryTransformerConfig(d_model=64, n_heads=4, n_layers=2, d_ff=128),
+        max_length=history,
+        max_epochs=200,
+        lr=1e-3,
+        batch_size=32,
+        patience=8,
+        random_state=seed,
+        inference_dtype="float32",
+        callbacks=_budget(time_budget),
+    )
+
+
+def event_forecaster(config, time_budget, seed):
+    """The event-benchmark training of a neural temporal point process.
+
+    Parameters
+    ----------
+    config : BaseEstimator
+        The event backbone configuration (``LogNormMixConfig``, ...).
+    time_budget : float or None
+        Seconds of training; ``None`` for no limit.
+    seed : int
+        Random state.
+
+    Returns
+    -------
+    model : EventForecaster
+        The unfitted forecaster, early-stopped on 15 % of its training
+        sequences.
+    """
+    from ..estimators import EventForecaster
+
+    return EventForecaster(
+        backbone=config,
+        max_epochs=1000,
+        patience=5,
+        lr=1e-2,
+        batch_size=32,
+        validation_fraction=0.15,
         random_state=seed,
         callbacks=_budget(time_budget),
     )

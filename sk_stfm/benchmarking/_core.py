@@ -21,8 +21,10 @@ from ..data import make_windows, split_windows
 from ._configurations import (
     chickenpox_forecaster,
     etth_forecaster,
+    event_forecaster,
     grid_forecaster,
     los_loop_forecaster,
+    next_location_predictor,
 )
 from ._protocols import (
     chickenpox_windows,
@@ -270,7 +272,6 @@ def run_geolife(budget, random_state, quick):
     ``NextLocationPredictor`` beside the most frequent cell, the last fix's
     cell and a first-order Markov chain.
     """
-    from ..estimators import NextLocationPredictor, TimeBudget, TrajectoryTransformerConfig
     from ..harmonize import GridTokenizer
 
     trajectories, _, train, test = geolife_split()
@@ -289,18 +290,7 @@ def run_geolife(budget, random_state, quick):
             np.mean(_top_k(markov_scores(train_ids, last, tokenizer.n_tokens_), 1)[:, 0] == truth)
         ),
     }
-    model = NextLocationPredictor(
-        tokenizer=GridTokenizer(cell_size=500.0),
-        backbone=TrajectoryTransformerConfig(d_model=64, n_heads=4, n_layers=2, d_ff=128),
-        max_length=64,
-        max_epochs=200,
-        lr=1e-3,
-        batch_size=32,
-        patience=8,
-        random_state=random_state,
-        inference_dtype="float32",
-        callbacks=[TimeBudget(budget)],
-    )
+    model = next_location_predictor(budget, random_state)
     seconds = _timed_fit(model, train_x)
     hits = _top_k(model.predict_proba(histories), 1)[:, 0] == truth
     return [
@@ -327,11 +317,9 @@ def run_wikipedia(budget, random_state, quick):
     beside a Poisson process and a Hawkes process.
     """
     from ..estimators import (
-        EventForecaster,
         HawkesProcess,
         LogNormMixConfig,
         PoissonProcess,
-        TimeBudget,
     )
 
     # As in IFL-TPP's code, the validation part is held out but not used:
@@ -345,16 +333,7 @@ def run_wikipedia(budget, random_state, quick):
         ("Hawkes", HawkesProcess(random_state=random_state)),
     ):
         baselines[name] = baseline.fit(train, **window).score(test, **window)
-    model = EventForecaster(
-        backbone=LogNormMixConfig(d_model=32, n_components=16),
-        max_epochs=1000,
-        patience=5,
-        lr=1e-2,
-        batch_size=32,
-        validation_fraction=0.15,
-        random_state=random_state,
-        callbacks=[TimeBudget(budget)],
-    )
+    model = event_forecaster(LogNormMixConfig(d_model=32, n_components=16), budget, random_state)
     seconds = _timed_fit(model, train, **window)
     return [
         _row(

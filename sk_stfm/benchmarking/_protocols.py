@@ -10,8 +10,6 @@ import numpy as np
 
 from ..data import make_windows
 
-LOS_LOOP_STEPS_PER_DAY = 288
-
 
 def tgcn_metrics(y_true, y_pred):
     """RMSE, MAE, Accuracy and R² of T-GCN, pooled over all entries.

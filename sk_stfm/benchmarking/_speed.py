@@ -57,11 +57,9 @@ def _estimator(backbone, spatial, epochs, random_state):
 
     params = {"backbone": backbone}
     if backbone == "stid":
-        from ..estimators import STIDConfig
+        from ._configurations import los_loop_stid_config
 
-        params["backbone"] = STIDConfig(
-            time_of_day_channels=(1, 2), day_of_week_dim=0, steps_per_day=288
-        )
+        params["backbone"] = los_loop_stid_config()
     return STForecaster(
         **params,
         spatial=spatial,
