@@ -1,14 +1,13 @@
 """``sk-stfm benchmark``: run the core or speed suite, or some of its entries."""
 
+from ..benchmarking._result_rows import format_number
 from ._arguments import name_list, positive_float, positive_int, require_matplotlib, seed
 
 
 def _format(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_format(v)}" for k, v in value.items()) or "-"
-    return str(value)
+        return ", ".join(f"{k} {format_number(v)}" for k, v in value.items()) or "-"
+    return format_number(value)
 
 
 def _print_core(results):
