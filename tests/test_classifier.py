@@ -95,7 +95,7 @@ def test_probabilities_are_a_softmax_consistent_with_predict(waves, fitted):
 
 def test_binary_decision_function_is_the_margin_of_the_second_class():
     X, y = _waves(30, classes=("sine", "square"))
-    clf = _classifier(MLP, max_epochs=30).fit(X, y)
+    clf = _classifier(MLP, max_epochs=60).fit(X, y)
     scores = clf.decision_function(X)
     assert scores.shape == (len(X),)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])

@@ -23,7 +23,7 @@ _TRAIN = textwrap.dedent(
     series = (np.sin(2 * np.pi * t / 24) + noise).astype(np.float32)
     X, y = make_windows(series[:, None, None], history=48, horizon=12)
     model = STForecaster(backbone="mlp", device="accelerate", max_epochs=6, batch_size=32,
-                         lr=1e-2, random_state=0, patience=2)
+                         lr=1e-2, random_state=0, patience=2, validation_fraction=0.1)
     model.fit(X[:400], y[:400])
     accelerator = model.net_.accelerator
     out = {

@@ -354,7 +354,8 @@ def test_validation_fraction_validates_on_the_last_windows(seasonal):
     X_train, y_train, _, _ = seasonal
     n = len(X_train)
     n_valid = round(0.25 * n)
-    model = _forecaster(max_epochs=2, validation_fraction=0.25).fit(X_train, y_train)
+    # Without scaling the losses are in the units of y, as is the recomputed MSE.
+    model = _forecaster(max_epochs=2, validation_fraction=0.25, scaling=None).fit(X_train, y_train)
     assert _epoch_sizes(model, "valid") == n_valid
     # The windows that share steps with the validation windows do not train.
     gap = X_train.shape[1] + y_train.shape[1] - 1
@@ -370,7 +371,7 @@ def test_validation_fraction_validates_on_the_last_windows(seasonal):
 
 def test_validation_data_replaces_the_split(seasonal):
     X_train, y_train, X_test, y_test = seasonal
-    model = _forecaster(max_epochs=2, validation_fraction=0.25)
+    model = _forecaster(max_epochs=2, validation_fraction=0.25, scaling=None)
     model.fit(X_train, y_train, validation_data=(X_test, y_test))
     assert _epoch_sizes(model, "train") == len(X_train)
     assert _epoch_sizes(model, "valid") == len(X_test)
@@ -395,6 +396,7 @@ def test_early_stopping_ends_on_the_best_validation_weights(seasonal):
         max_epochs=50,
         lr=1e-3,
         patience=2,
+        scaling=None,
         callbacks=[("recorder", WeightRecorder())],
     ).fit(X_train, y_train, validation_data=(X_test, damped))
     history = model.net_.history
@@ -420,9 +422,9 @@ def test_a_time_budget_still_ends_on_the_best_weights(seasonal):
     from sk_stfm.estimators import TimeBudget
 
     X_train, y_train, X_test, y_test = seasonal
-    model = _forecaster(max_epochs=50, patience=50, callbacks=[TimeBudget(max_seconds=0.0)]).fit(
-        X_train, y_train, validation_data=(X_test, y_test)
-    )
+    model = _forecaster(
+        max_epochs=50, patience=50, scaling=None, callbacks=[TimeBudget(max_seconds=0.0)]
+    ).fit(X_train, y_train, validation_data=(X_test, y_test))
     history = model.net_.history
     assert len(history) == 1 and history[-1, "valid_loss_best"]
     recomputed = _mse(model.predict(X_test), y_test)

@@ -43,7 +43,7 @@ def _seasonal_windows(n_steps=400, history=24, horizon=6, seed=0):
 
 
 X, Y = _seasonal_windows()
-TINY = STForecaster(max_epochs=3, batch_size=32, lr=1e-2, random_state=0)
+TINY = STForecaster(max_epochs=3, batch_size=32, lr=1e-2, validation_fraction=0.1, random_state=0)
 SPACE = {
     "backbone": {
         "dlinear": {},

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -45,6 +46,8 @@ from ._distributed import (
 )
 from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
+from ._scaling import target_statistics, window_statistics
+from ._schedule import AUTO, LR_SCHEDULES, ScheduledLearningRate, resolve_schedule
 from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
 from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
@@ -158,6 +161,16 @@ def resolve_device(device):
 
 _INFERENCE_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
+# Fitted attributes of the resolved schedule and of the scaling (saved by ``save``).
+SCHEDULE_ATTRIBUTES = (
+    "batch_size_",
+    "max_epochs_",
+    "patience_",
+    "validation_fraction_",
+    "lr_schedule_",
+)
+SCALING_ATTRIBUTES = ("input_mean_", "input_scale_", "output_mean_", "output_scale_")
+
 
 @fill_shared_docs
 class BaseSTEstimator(TestParamsMixin, BaseEstimator):
@@ -191,7 +204,18 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     # What ``objective=None`` means for the task.
     _default_objective = None
     # What ``save`` writes besides the weights and parameters.
-    _fitted_attributes = ("n_features_in_", "window_shape_", "fill_values_", "n_epochs_")
+    _fitted_attributes = (
+        "n_features_in_",
+        "window_shape_",
+        "fill_values_",
+        "n_epochs_",
+        *SCHEDULE_ATTRIBUTES,
+        *SCALING_ATTRIBUTES,
+    )
+    # What the network's outputs are, for mapping them back to the user's
+    # units: "targets" (forecasts), "inputs" (reconstructed windows) or
+    # None (class scores, embeddings).
+    _output_units = "targets"
 
     _parameter_constraints: dict = {
         "backbone": [str, BackboneConfig],
@@ -199,13 +223,18 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         "adapter": [BaseAdapter, None],
         "spatial": "no_validation",
         "window_shape": [tuple, list, None],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({AUTO})],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({AUTO})],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None, StrOptions({AUTO})],
+        "validation_fraction": [
+            Interval(numbers.Real, 0, 1, closed="left"),
+            StrOptions({AUTO}),
+        ],
+        "scaling": [StrOptions({"standard"}), None],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -222,13 +251,15 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         adapter=None,
         spatial=None,
         window_shape=None,
-        max_epochs=50,
-        batch_size=64,
+        scaling="standard",
+        max_epochs="auto",
+        batch_size="auto",
         lr=1e-3,
+        lr_schedule="auto",
         optimizer="adam",
         weight_decay=0.0,
-        patience=5,
-        validation_fraction=0.1,
+        patience="auto",
+        validation_fraction="auto",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -242,9 +273,11 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         self.adapter = adapter
         self.spatial = spatial
         self.window_shape = window_shape
+        self.scaling = scaling
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.patience = patience
@@ -319,7 +352,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         take the first one. Only the input window is used, never a target."""
         if not np.isnan(windows).any():
             return windows
-        return fill_along_time(windows, "ffill", self.fill_values_)
+        fill_values = self.fill_values_
+        if self.input_mean_ is not None:  # windows are scaled, and so is the fill
+            fill_values = (fill_values - self.input_mean_) / self.input_scale_
+        return fill_along_time(windows, "ffill", fill_values)
 
     # ----------------------------------------------------------------- building
     def _resolve_components(self, n_nodes):
@@ -429,11 +465,18 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _callbacks(self, has_validation, stage="train"):
         callbacks = []
-        if has_validation and self.patience is not None:
+        if has_validation and self.patience_ is not None:
             # load_best: end on the best-validation weights, not the last ones.
             # Resumable: the checkpoint carries its count and best weights.
             callbacks.append(
-                ("early_stopping", ResumableEarlyStopping(patience=self.patience, load_best=True))
+                ("early_stopping", ResumableEarlyStopping(patience=self.patience_, load_best=True))
+            )
+        if stage == "train" and self.lr_schedule_ != "constant":
+            policy = self.lr_schedule_
+            if policy == "plateau" and not has_validation:
+                policy = "constant"
+            callbacks.append(
+                ("lr_schedule", ScheduledLearningRate(policy, self.lr, self.max_epochs_))
             )
         # Checkpoints belong to the task stage; a pre-training stage is short
         # and starts from scratch.
@@ -493,8 +536,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             optimizer=optimizer,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs if max_epochs is None else max_epochs,
-            batch_size=self.batch_size,
+            max_epochs=self.max_epochs_ if max_epochs is None else max_epochs,
+            batch_size=self.batch_size_,
             iterator_train__shuffle=True,
             iterator_train__generator=generator,
             train_split=train_split,
@@ -559,10 +602,12 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         windows, _ = self._validate_X(X, reset=True)
         targets = self._training_targets(windows, y, reset=True)
         self._resolve_components(windows.shape[2])
+        self._resolve_schedule(len(windows), explicit_validation=validation_data is not None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
             mean = np.nanmean(windows, axis=(0, 1))
         self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
+        windows, targets = self._fit_scaling(windows, targets)
         if self._is_generative():
             horizon, n_targets = self._output_shape()
             # A generative adapter (prompting) trains no network: it keeps
@@ -581,12 +626,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         validation = None
         if validation_data is not None:
             val_windows, val_targets = self._validate_validation_data(validation_data)
+            val_windows, val_targets = self._scale_inputs(val_windows), self._scale_targets(val_targets)
             validation = WindowDataset(
                 _as_tensor(self._fill_missing(val_windows)), _as_target(val_targets)
             )
             raw_windows["validation"] = val_windows
         split = self._train_split(validation, self._validation_gap(windows.shape[1]))
-        has_validation = validation is not None or split(train)[1] is not None
+        validation = split(train)[1]
+        has_validation = validation is not None
         seed = self._seed()
         # Training runs on a forked RNG: weight init and dropout are repeatable
         # for a seed and the caller's global torch RNG state is untouched.
@@ -604,10 +651,85 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 "with sk_stfm.harmonize.STStandardScaler."
             )
         self.n_epochs_ = len(self.net_.history)
+        if has_validation:
+            self._check_learned(validation)
         return self
 
+    def _check_learned(self, validation):
+        """Warn when training evidently failed: an early stop on the first epochs,
+        or a validation loss no better than a baseline's (see ``_baseline_loss``)."""
+        history = self.net_.history
+        losses = np.asarray(history[:, "valid_loss"], dtype=float)
+        best = int(np.argmin(losses)) + 1
+        name = type(self).__name__
+        if len(history) < self.max_epochs_ and best <= 2 and len(history) > best:
+            warnings.warn(
+                f"{name}: early stopping ended training at epoch {len(history)}, with the "
+                f"best validation loss at epoch {best}; the model may have learned little. "
+                "Try a lower lr, a larger patience, or more training windows.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        baseline = self._baseline_loss(validation)
+        if baseline is not None and losses.min() >= baseline:
+            warnings.warn(
+                f"{name}: the best validation loss ({losses.min():.4g}) is no better than "
+                f"repeating the last observed value ({baseline:.4g}) on the same validation "
+                "windows: the model did not learn more than the naive forecast. Try another "
+                "backbone, a longer history, or use the naive forecast.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _baseline_loss(self, validation):
+        """The task's loss of a naive baseline on ``validation`` (None: no baseline)."""
+        return None
+
+    def _resolve_schedule(self, n_windows, *, explicit_validation):
+        """Resolve the ``"auto"`` training parameters (see ``_schedule.py``)."""
+        schedule = resolve_schedule(self, n_windows, explicit_validation=explicit_validation)
+        self.batch_size_ = schedule.batch_size
+        self.max_epochs_ = schedule.max_epochs
+        self.patience_ = schedule.patience
+        self.validation_fraction_ = schedule.validation_fraction
+        self.lr_schedule_ = schedule.lr_schedule
+
+    def _fit_scaling(self, windows, targets):
+        """Learn the scaling statistics; return the scaled windows and targets."""
+        self.input_mean_ = self.input_scale_ = None
+        self.output_mean_ = self.output_scale_ = None
+        # A generative adapter (prompting) writes the numbers it is given
+        # into its prompt and scales them its own way.
+        if self.scaling is None or self._is_generative():
+            return windows, targets
+        self.input_mean_, self.input_scale_ = window_statistics(windows)
+        if self._output_units == "targets" and np.issubdtype(targets.dtype, np.floating):
+            mean, scale, _ = target_statistics(self.input_mean_, self.input_scale_, targets)
+            self.output_mean_, self.output_scale_ = mean, scale
+        elif self._output_units == "inputs":
+            self.output_mean_, self.output_scale_ = self.input_mean_, self.input_scale_
+        return self._scale_inputs(windows), self._scale_targets(targets)
+
+    def _scale_inputs(self, windows):
+        """Input windows in the units the network learns in."""
+        if self.input_mean_ is None:
+            return windows
+        return ((windows - self.input_mean_) / self.input_scale_).astype(np.float32)
+
+    def _scale_targets(self, targets):
+        """Targets in the units the network learns in (class labels unchanged)."""
+        if self.output_mean_ is None or not np.issubdtype(targets.dtype, np.floating):
+            return targets
+        return ((targets - self.output_mean_) / self.output_scale_).astype(np.float32)
+
+    def _unscale_outputs(self, outputs):
+        """Network outputs (targets or windows, any leading axes) in the user's units."""
+        if self.output_mean_ is None:
+            return outputs
+        return outputs * self.output_scale_ + self.output_mean_
+
     def _train_split(self, validation, gap):
-        return TemporalValidationSplit(self.validation_fraction, validation, gap)
+        return TemporalValidationSplit(self.validation_fraction_, validation, gap)
 
     def _build_backbone(self):
         n_steps, n_nodes, n_channels = self.window_shape_
@@ -644,7 +766,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             # left. Training begins and ends even when none is left, so that
             # early stopping restores its best weights as the uninterrupted
             # fit did.
-            remaining = max(self.max_epochs - len(self.net_.history), 0)
+            remaining = max(self.max_epochs_ - len(self.net_.history), 0)
             self.net_.partial_fit(train, None, epochs=remaining)
 
     def _own_checkpoint_dir(self, dirname):
@@ -698,15 +820,18 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             self.net_ = self._build_net(module, criterion, TemporalValidationSplit(0.0), False, 0)
             self.net_.initialize()
 
-    def _forward_windows(self, X, infer=None, random_state=None):
+    def _forward_windows(self, X, infer=None, random_state=None, unscale=True):
         """Run the fitted network on ``X``; return 4-D float64 outputs.
 
         ``infer(module, batch)`` computes a batch's output (default: the
         task's :meth:`_infer`); sampling draws from a generator seeded by
-        ``random_state`` (default: the estimator's).
+        ``random_state`` (default: the estimator's). With ``unscale``,
+        outputs are mapped back to the units of the training data (pass
+        ``False`` for outputs that are not targets, e.g. embeddings).
         """
         check_is_fitted(self)
         windows, _ = self._validate_X(X, reset=False)
+        windows = self._scale_inputs(windows)
         if self._is_generative():
             outputs = self.forecaster_.predict(
                 self._fill_missing(windows), self._seed(random_state)
@@ -725,7 +850,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             start = 0
-            for batch, _ in TensorBatchLoader(dataset, batch_size=self.batch_size):
+            for batch, _ in TensorBatchLoader(dataset, batch_size=self.batch_size_):
                 batch = batch.to(device)
                 if not per_window:
                     outputs.append(infer(module, batch).cpu())
@@ -736,7 +861,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 start += len(batch)
         # Samples are stacked on the first axis: batches concatenate on the axis of windows.
         axis = 1 if outputs[0].ndim == 5 else 0
-        return torch.cat(outputs, dim=axis).numpy().astype(np.float64, copy=False)
+        outputs = torch.cat(outputs, dim=axis).numpy().astype(np.float64, copy=False)
+        return self._unscale_outputs(outputs) if unscale else outputs
 
     def save(self, path):
         """Save the fitted estimator to one file, without pickle.

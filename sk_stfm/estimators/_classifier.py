@@ -186,6 +186,7 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
     """
 
     _task = "classification"
+    _output_units = None
     _fitted_attributes = BaseSTEstimator._fitted_attributes + ("classes_",)
     _test_params = (
         {
@@ -234,7 +235,7 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
         return 0
 
     def _train_split(self, validation, gap):
-        return _StratifiedValidationSplit(self.validation_fraction, validation, self._seed())
+        return _StratifiedValidationSplit(self.validation_fraction_, validation, self._seed())
 
     def _task_module(self, backbone):
         horizon, n_targets = self._output_shape()

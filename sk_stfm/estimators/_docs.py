@@ -17,26 +17,47 @@ TRAINING_PARAMETERS = """\
     window_shape : tuple of int (n_steps, n_nodes, n_channels) or None, default=None
         Layout of one window for 2-D ``X``; ``None`` reads rows as univariate
         windows ``(n_features, 1, 1)``.
-    max_epochs : int, default=50
-        Maximum passes over the training windows.
-    batch_size : int, default=64
-        Windows per optimization step.
+    scaling : {"standard"} or None, default="standard"
+        ``"standard"`` standardizes each node and channel of the inputs with
+        the mean and standard deviation of the training windows, and the
+        targets likewise (with the inputs' statistics when they are the same
+        variable, so the last input and the next target stay comparable);
+        the network learns in those units and predictions come back in the
+        units of ``y`` (or ``X``) as given to ``fit``. Losses in ``net_.history``
+        are in standard units. ``None`` feeds the data as it is.
+    max_epochs : int or "auto", default="auto"
+        Maximum passes over the training windows. ``"auto"``: 100 with
+        validation (early stopping ends training); without validation a
+        fixed schedule of about 2,000 optimizer steps (20 to 500 epochs).
+    batch_size : int or "auto", default="auto"
+        Windows per optimization step. ``"auto"``: ``min(64, max(8, 2 **
+        floor(log2(n / 16))))`` for ``n`` training windows, so small data
+        still takes many steps.
     lr : float, default=1e-3
-        Learning rate.
+        Initial learning rate.
+    lr_schedule : {"auto", "constant", "cosine", "plateau"}, default="auto"
+        ``"cosine"`` decays the rate to zero over ``max_epochs``;
+        ``"plateau"`` halves it whenever the validation loss has not
+        improved for 2 epochs. ``"auto"``: with ``max_epochs="auto"``,
+        ``"plateau"`` when validating and ``"cosine"`` otherwise; with an
+        explicit ``max_epochs``, ``"constant"``.
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
         Optimizer.
     weight_decay : float, default=0.0
         L2 penalty of the optimizer.
-    patience : int or None, default=5
+    patience : int, None or "auto", default="auto"
         Epochs without validation improvement before stopping; ``None``
-        trains for ``max_epochs``.
-    validation_fraction : float, default=0.1
+        trains for ``max_epochs``. ``"auto"``: 6 when validating.
+    validation_fraction : float or "auto", default="auto"
         Share of the training windows, taken from the end, that validates.
         The windows just before them that could share a time step with a
         validation window are left out of training: ``n_steps + horizon -
         1`` windows for a forecaster, ``n_steps - 1`` for tasks on the input
         window alone (stride-1 windows). ``0``, or too few windows for such
-        a split, disables validation (and early stopping).
+        a split, disables validation (and early stopping). ``"auto"``:
+        ``0.1`` when that is at least 50 windows, else ``0`` (early stopping
+        on a handful of windows stops on noise); explicit
+        ``validation_data`` always validates.
     device : str, default="cpu"
         Torch device; ``"auto"`` picks CUDA when available;
         ``"accelerate"`` trains through Hugging Face Accelerate (skorch's
@@ -75,6 +96,18 @@ TRAINING_PARAMETERS = """\
         ``1e-6`` relative.
 """
 
+SCHEDULE_ATTRIBUTES = """\
+    batch_size_, max_epochs_, patience_, validation_fraction_, lr_schedule_ : int, float, str or None
+        The training schedule the fit used: the parameters of the same
+        names, with ``"auto"`` resolved from the data.
+    input_mean_, input_scale_ : ndarray of shape (n_nodes, n_channels) or None
+        Statistics standardizing the inputs (``None`` without ``scaling``;
+        trajectory estimators scale their columns themselves).
+    output_mean_, output_scale_ : ndarray of shape (n_nodes, n_outputs) or None
+        Statistics mapping the network's outputs back to the units of the
+        targets (``None`` without ``scaling``, and for class scores).
+"""
+
 TRAINING_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
         The trained network, with its ``history`` (absent with a generative
@@ -97,6 +130,7 @@ TRAINING_ATTRIBUTES = """\
         observation at all.
     n_epochs_ : int
         Epochs trained (task stage).
+    %(schedule_attributes)s
     pretrain_history_ : skorch.History or None
         History of the self-supervised pre-training stage of the objective
         or the adapter (``None`` without one).
@@ -106,7 +140,10 @@ TRAINING_ATTRIBUTES = """\
 
 _PLACEHOLDERS = {
     "    %(training_parameters)s\n": TRAINING_PARAMETERS,
-    "    %(training_attributes)s\n": TRAINING_ATTRIBUTES,
+    "    %(training_attributes)s\n": TRAINING_ATTRIBUTES.replace(
+        "    %(schedule_attributes)s\n", SCHEDULE_ATTRIBUTES
+    ),
+    "    %(schedule_attributes)s\n": SCHEDULE_ATTRIBUTES,
 }
 
 

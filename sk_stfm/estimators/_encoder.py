@@ -106,4 +106,6 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
             Float64 embeddings, node after node.
         """
         check_is_fitted(self)
-        return self._forward_windows(X, infer=lambda module, x: module.backbone.embed(x).flatten(1))
+        return self._forward_windows(
+            X, infer=lambda module, x: module.backbone.embed(x).flatten(1), unscale=False
+        )

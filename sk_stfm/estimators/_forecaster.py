@@ -1,12 +1,14 @@
 """STForecaster: windows in, future windows out."""
 
 import numpy as np
+import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import _check_quantiles as check_quantiles
 from ..metrics import masked_r2
+from ..objectives import Regression
 from ._backbone_config import (
     ConvLSTMConfig,
     GraphWaveNetConfig,
@@ -167,6 +169,24 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             "batch_size": 32,
         },
     )
+
+    def _baseline_loss(self, validation):
+        """Validation loss of repeating the last input step (the naive forecast).
+
+        Only when the loss is comparable: a point regression whose targets are
+        the first input channels in the same scaled units.
+        """
+        horizon, _, n_targets = self.output_shape_
+        if (
+            not isinstance(self.objective_, Regression)
+            or self.output_mean_ is None
+            or n_targets > self.window_shape_[2]
+            or not np.array_equal(self.output_mean_, self.input_mean_[:, :n_targets])
+        ):
+            return None
+        last = validation.X[:, -1:, :, :n_targets].expand(-1, horizon, -1, -1)
+        with torch.no_grad():
+            return float(self.objective_.make_criterion()(last, validation.y))
 
     def fit(self, X, y, validation_data=None):
         """Train the forecaster.

@@ -65,6 +65,9 @@ class STGenerator(BaseWindowTaskEstimator):
     """
 
     _task = "generation"
+    # Samples are drawn in the units of ``location_`` and ``scale_``,
+    # learned from the windows in ``_training_targets``.
+    _output_units = None
     _default_objective = "diffusion"
     _fitted_attributes = BaseWindowTaskEstimator._fitted_attributes + (
         "location_",
@@ -135,8 +138,8 @@ class STGenerator(BaseWindowTaskEstimator):
         batches = []
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            for start in range(0, n_samples, self.batch_size):
-                size = min(self.batch_size, n_samples - start)
+            for start in range(0, n_samples, self.batch_size_):
+                size = min(self.batch_size_, n_samples - start)
                 batches.append(module.sample(size).cpu())
         windows = torch.cat(batches).numpy() * self.scale_ + self.location_
         return restore_layout(windows, self.input_ndim_)

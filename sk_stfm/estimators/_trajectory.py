@@ -26,8 +26,9 @@ from ..objectives import BaseObjective, MaskedLoss, objectives_for, resolve_obje
 from ..objectives._sequence_pretext import SequencePretext
 from ..utils import STFMTags, get_stfm_tags
 from ._backbone_config import BackboneConfig
-from ._base import BaseSTEstimator
+from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
+from ._docs import fill_shared_docs
 from ._spatial import SpatialContext
 from ._targets import check_class_labels
 from ._training import TemporalValidationSplit
@@ -151,6 +152,8 @@ _NOT_TRAJECTORY_PARAMETERS = (
     "window_shape",
     "checkpoint_dir",
     "resume",
+    "scaling",
+    "lr_schedule",
 )
 
 
@@ -228,6 +231,8 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         "max_length_",
         "column_mean_",
         "column_scale_",
+        *SCHEDULE_ATTRIBUTES,
+        *SCALING_ATTRIBUTES,
     )
 
     _parameter_constraints: dict = {
@@ -282,6 +287,10 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
     checkpoint_dir = None
     resume = False
     adapter = None
+    # Columns are scaled by the trajectory base itself (``column_mean_``);
+    # the learning rate stays constant.
+    scaling = None
+    lr_schedule = "constant"
 
     # --------------------------------------------------------------- validation
     def _check_sequences(self, X, *, reset):
@@ -343,7 +352,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         return 0
 
     def _train_split(self, validation, gap):
-        return TemporalValidationSplit(self.validation_fraction, validation, 0)
+        return TemporalValidationSplit(self.validation_fraction_, validation, 0)
 
     # ----------------------------------------------------------------- building
     def _resolve_components(self, n_nodes):
@@ -393,6 +402,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         return tags
 
 
+@fill_shared_docs
 class TrajectoryEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTrajectoryEstimator):
     """Self-supervised trajectory encoder: one embedding vector per trajectory.
 
@@ -463,6 +473,7 @@ class TrajectoryEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         Mean of each padded channel (kept for the skorch base; unused).
     n_epochs_ : int
         Epochs trained.
+    %(schedule_attributes)s
     pretrain_history_ : None
         The pretext is the task: no separate pre-training stage.
     n_features_in_ : int
@@ -584,6 +595,7 @@ def _has_cell_target(estimator):
     return estimator.target == "cell"
 
 
+@fill_shared_docs
 class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
     """Predict where a trajectory goes next: a grid cell, or the next point.
 
@@ -668,6 +680,7 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
         Mean of each padded channel (kept for the skorch base; unused).
     n_epochs_ : int
         Epochs trained.
+    %(schedule_attributes)s
     pretrain_history_ : None
         No pre-training stage.
     n_features_in_ : int
@@ -952,6 +965,7 @@ class _SequenceClassifier(nn.Module):
         return self.classifier(self.norm(self.backbone.embed(x).flatten(1)))
 
 
+@fill_shared_docs
 class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
     """Classify whole trajectories (which user, which transport mode).
 
@@ -1021,6 +1035,7 @@ class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
         Mean of each padded channel (kept for the skorch base; unused).
     n_epochs_ : int
         Epochs trained (task stage).
+    %(schedule_attributes)s
     pretrain_history_ : skorch.History or None
         History of the pre-training stage, if any.
     n_features_in_ : int
@@ -1075,7 +1090,7 @@ class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _train_split(self, validation, gap):
-        return _StratifiedValidationSplit(self.validation_fraction, validation, self._seed())
+        return _StratifiedValidationSplit(self.validation_fraction_, validation, self._seed())
 
     def _task_module(self, backbone):
         horizon, n_targets = self._output_shape()

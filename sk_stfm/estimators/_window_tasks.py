@@ -34,6 +34,8 @@ class BaseWindowTaskEstimator(BaseSTEstimator):
     """
 
     _fitted_attributes = BaseSTEstimator._fitted_attributes + ("output_shape_",)
+    # The pretext model reconstructs the input windows.
+    _output_units = "inputs"
 
     def _training_targets(self, windows, y, *, reset):
         # The pretext targets are the windows, NaN where unobserved.
