@@ -26,6 +26,8 @@ def test_demo_runs_and_saves_a_plot(tmp_path, capsys):
     assert status == 0
     out = capsys.readouterr().out
     assert "repeat last value" in out and "DLinear (published)" in out
+    # The season describe finds in ETTh1 (a day of hours), named with its source.
+    assert "seasonal naive, 24 steps (this run)" in out and "found by describe (24 h)" in out
     assert plot.stat().st_size > 10_000
 
 

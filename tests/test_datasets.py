@@ -1128,3 +1128,30 @@ def test_moving_digits_zero_speed_is_still():
 def test_moving_digits_rejects_bad_parameters(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_moving_digits(**kwargs)
+
+
+def test_seasonal_naive_is_exact_on_a_pure_season_and_reads_long_seasons_from_the_series():
+    from sk_stfm.data import make_windows
+    from sk_stfm.datasets import last_value_forecast, seasonal_naive_forecast
+    from sk_stfm.metrics import masked_mae
+
+    t = np.arange(240)
+    series = np.stack([np.sin(2 * np.pi * t / 12), np.cos(2 * np.pi * t / 12) + 3], -1)[:, None]
+    X, y = make_windows(series, history=24, horizon=30)
+    assert masked_mae(y, seasonal_naive_forecast(X, 30, 12)) < 1e-12
+    assert masked_mae(y, last_value_forecast(X, 30)) > 0.5
+    # A season longer than the windows: the same forecast, read from the series.
+    short, _ = make_windows(series, history=6, horizon=30)
+    origins = 6 + np.arange(len(short))
+    from_series = seasonal_naive_forecast(series, 30, 12, origins=origins[18:])
+    np.testing.assert_allclose(from_series, seasonal_naive_forecast(X, 30, 12))
+    # A missing value is replaced by the last one observed before it.
+    gappy = np.arange(8.0).reshape(1, 8, 1, 1)
+    gappy[0, 5] = np.nan
+    assert seasonal_naive_forecast(gappy, 4, 4).ravel().tolist() == [4.0, 4.0, 6.0, 7.0]
+    with pytest.raises(ValueError, match="fewer than the period 12"):
+        seasonal_naive_forecast(short, 3, 12)
+    with pytest.raises(ValueError, match=r"origins must lie in \[period, n_steps\]"):
+        seasonal_naive_forecast(series, 3, 12, origins=[5])
+    with pytest.raises(ValueError, match="period must be a positive integer"):
+        seasonal_naive_forecast(X, 3, 0)

@@ -521,3 +521,38 @@ def test_taxonomy_table_renders_as_a_list_table_for_the_docs():
 def test_taxonomy_table_series_row_matches_recommend(etth1):
     series_models = set(taxonomy_table().loc["series", "temporal"].split(", "))
     assert series_models == {r.backbone for r in recommend(etth1)}
+
+
+def test_seasonal_period_is_the_strongest_period_or_the_calendar_season():
+    import pandas as pd
+
+    from sk_stfm.data import STData
+    from sk_stfm.taxonomy import seasonal_period
+
+    t = np.arange(24 * 30)
+    daily = STData(
+        np.sin(2 * np.pi * t / 24)[:, None, None],
+        timestamps=pd.date_range("2024-01-01", periods=t.size, freq="h"),
+    )
+    assert seasonal_period(describe(daily)) == (24, "strongest period found by describe (24 h)")
+    noise = np.random.default_rng(0).normal(size=(40, 1, 1))
+    for freq, expected in (("15min", 96), ("D", 7), ("7D", 52)):
+        data = STData(noise, timestamps=pd.date_range("2024-01-01", periods=40, freq=freq))
+        period, source = seasonal_period(describe(data))
+        assert period == expected and source.startswith("calendar"), (freq, source)
+    assert seasonal_period(describe(noise[:, 0]))[0] is None
+
+
+def test_describe_leaves_the_adjacency_of_the_data_untouched():
+    import scipy.sparse as sp
+
+    from sk_stfm.data import STData
+
+    rows, cols = np.array([0, 0, 1, 1, 2, 3]), np.array([0, 1, 1, 2, 3, 0])
+    adjacency = sp.csr_array((np.ones(6), (rows, cols)), shape=(4, 4))  # self-loops, int64
+    before = adjacency.toarray()
+    data = STData(np.random.default_rng(0).normal(size=(50, 4, 1)), adjacency=adjacency,
+                  kind="graph")  # fmt: skip
+    describe(data)
+    np.testing.assert_array_equal(data.adjacency.toarray(), before)
+    sp.coo_array(data.adjacency)  # a corrupted matrix cannot be converted

@@ -132,3 +132,39 @@ def profile_record(profile):
         its text, as the profile prints it.
     """
     return {key: str(value) for key, value in profile.to_frame()["value"].items()}
+
+
+def add_data_arguments(parser, adjacency_help):
+    """Add the data argument and the options that say how to read it.
+
+    ``describe``, ``fit`` and ``predict`` read data the same way: a bundled
+    data set or a table, wide or long, with an optional graph.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The sub-command's parser.
+    adjacency_help : str
+        What ``--adjacency`` does for this sub-command.
+    """
+    parser.add_argument(
+        "data",
+        help="bundled data set name (see `sk-stfm datasets`) or CSV/Parquet table, wide "
+        "(time, then one column per channel) or long (columns time, node and the values)",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=("auto", "wide", "long"),
+        default="auto",
+        help="table layout; auto reads a table with both a `time` and a `node` column as "
+        "long: one row per time and node with one column per channel, or columns "
+        "channel and value (default: auto)",
+    )
+    parser.add_argument(
+        "--adjacency",
+        default=None,
+        metavar="FILE",
+        help="graph of a long table's nodes: an edge-list CSV (columns source, target, "
+        "optional weight; one row per directed edge) or an .npz/.npy matrix in the "
+        f"order the nodes first appear; {adjacency_help}",
+    )

@@ -1,5 +1,6 @@
 """Data given on the command line: a bundled data set's name or a CSV / Parquet file."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -7,30 +8,49 @@ import numpy as np
 from ..data._protocol import training_statistics
 from ..utils._tags import WINDOW_KINDS
 
+LAYOUTS = ("auto", "wide", "long")
 
-def load_data(spec):
+
+def load_data(spec, layout="auto", adjacency=None, return_layout=False):
     """Load a bundled data set by name, or a table file as an ``STData``.
 
     Parameters
     ----------
     spec : str
         A name listed by ``sk-stfm datasets`` (``"etth1"``, ``"los_loop"``,
-        ...) or the path of a ``.csv`` / ``.parquet`` file in wide layout:
-        the first column is the time (parsed as dates when it can be), every
-        other column a numeric channel; empty cells are missing values.
+        ...) or the path of a ``.csv`` / ``.parquet`` table, in one of two
+        layouts. Wide: the first column is the time (parsed as dates when
+        it can be), every other column a numeric channel of one series.
+        Long: columns ``time``, ``node`` and the values, one row per time
+        and node (see ``sk_stfm.cli._long_table``), for data with several
+        nodes such as a sensor network. Empty cells are missing values.
+    layout : {"auto", "wide", "long"}, default="auto"
+        Layout of a table file; ``"auto"`` reads a table with both a
+        ``time`` and a ``node`` column as long, any other as wide.
+    adjacency : str or None, default=None
+        Path of the graph of a long table's nodes: an edge-list ``.csv``
+        or an ``.npz`` / ``.npy`` matrix (see
+        ``sk_stfm.cli._adjacency.read_adjacency``). The data are then of
+        kind ``"graph"``.
+    return_layout : bool, default=False
+        Also return the layout the data were read in.
 
     Returns
     -------
     data : STData or SequenceData
         The data.
+    table_layout : dict
+        Only if ``return_layout``: ``{"layout": "bundled" | "wide" |
+        "long", "channel_column": bool}``; a forecast is written back in it.
 
     Raises
     ------
     FileNotFoundError
         If ``spec`` is neither a data set name nor an existing file.
     ValueError
-        If the file is not CSV / Parquet, is empty, or has non-numeric
-        columns.
+        If the file is not CSV / Parquet, is empty, has non-numeric value
+        columns, breaks the long layout, or ``adjacency`` is given for
+        anything but a long table.
 
     Examples
     --------
@@ -39,39 +59,79 @@ def load_data(spec):
     """
     from ..datasets import list_datasets, load_dataset
 
+    if layout not in LAYOUTS:
+        raise ValueError(f"--layout must be one of {', '.join(LAYOUTS)}; got {layout!r}.")
     names = list(list_datasets()["name"])
     if spec in names:
-        return load_dataset(spec)
-    path = Path(spec)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{spec!r} is neither a bundled data set ({', '.join(names)}) nor an existing file."
-        )
-    return _read_table(path)
+        if adjacency is not None:
+            raise ValueError(
+                f"--adjacency is for long tables; the bundled {spec!r} carries its own context."
+            )
+        data, table_layout = load_dataset(spec), {"layout": "bundled", "channel_column": False}
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{spec!r} is neither a bundled data set ({', '.join(names)}) nor an existing file."
+            )
+        data, table_layout = _read_file(path, layout, adjacency)
+    return (data, table_layout) if return_layout else data
 
 
-def _read_table(path):
+def _read_file(path, layout, adjacency):
+    """An STData and its table layout from a CSV / Parquet file."""
     import pandas as pd
 
-    from ..data import STData
+    from ._adjacency import read_adjacency
+    from ._long_table import CHANNEL, NODE, is_long, read_long_table
+
+    frame = _read_frame(path, text_columns=(NODE, CHANNEL) if layout != "wide" else ())
+    if layout == "long" or (layout == "auto" and is_long(frame.columns)):
+        data, channel_column = read_long_table(frame, str(path))
+        context = {"name": path.stem}
+        if adjacency is not None:
+            context.update(adjacency=read_adjacency(adjacency, data.node_names), kind="graph")
+        return replace(data, **context), {"layout": "long", "channel_column": channel_column}
+    if adjacency is not None:
+        raise ValueError(
+            f"--adjacency needs a long table (columns time, node, values); {path} is read as "
+            "a wide table of one node."
+        )
+    if isinstance(frame.columns, pd.RangeIndex) or not len(frame.columns):
+        raise ValueError(f"{path}: the table has no rows or no value columns.")
+    return _wide_data(frame.set_index(frame.columns[0]), path), {
+        "layout": "wide",
+        "channel_column": False,
+    }
+
+
+def _read_frame(path, text_columns):
+    """The table as read, every field a column; ``text_columns`` kept as text."""
+    import pandas as pd
 
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, index_col=0)
-        elif suffix in (".parquet", ".pq"):
+            header = pd.read_csv(path, nrows=0).columns
+            text = {name: str for name in text_columns if name in header}
+            return pd.read_csv(path, dtype=text or None)
+        if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
-            # A table written without its index has a default RangeIndex:
-            # the time is then its first column.
-            if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
-                if len(frame.columns):
-                    frame = frame.set_index(frame.columns[0])
-        else:
-            raise ValueError(
-                f"{path}: expected a .csv or .parquet file; got {suffix or 'no suffix'}."
-            )
+            # A table written with its index (the time) gets it back as a column.
+            if not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None):
+                frame = frame.reset_index()
+            return frame
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not a readable table ({exc}).") from exc
+    raise ValueError(f"{path}: expected a .csv or .parquet file; got {suffix or 'no suffix'}.")
+
+
+def _wide_data(frame, path):
+    """An STData from a wide table indexed by its first column."""
+    import pandas as pd
+
+    from ..data import STData
+
     if frame.empty or not len(frame.columns):
         raise ValueError(f"{path}: the table has no rows or no value columns.")
     text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
@@ -151,9 +211,7 @@ def holdout_windows(data, history, horizon, test_fraction, train_stride=1):
     """
     from ..data import make_windows
 
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"--test-fraction must be between 0 and 1; got {test_fraction}.")
-    n_train = int(round(data.n_steps * (1 - test_fraction)))
+    n_train = training_steps(data.n_steps, test_fraction)
     train, test = data.values[:n_train], data.values[n_train:]
     # The test windows take their inputs from the end of the training part,
     # so the test part needs only the horizon.
@@ -174,6 +232,37 @@ def holdout_windows(data, history, horizon, test_fraction, train_stride=1):
     )
     X_test, y_test = make_windows((test - mean) / std, history=history, horizon=horizon)
     return X_train, y_train, X_test, y_test, mean, std
+
+
+def training_steps(n_steps, test_fraction):
+    """Number of steps that train when the last ``test_fraction`` is held out.
+
+    Parameters
+    ----------
+    n_steps : int
+        Steps of the data.
+    test_fraction : float
+        Share of the steps held out, in (0, 1).
+
+    Returns
+    -------
+    n_train : int
+        The first ``n_train`` steps train; the test windows forecast from
+        step ``n_train`` on.
+
+    Raises
+    ------
+    ValueError
+        If ``test_fraction`` is not in (0, 1).
+
+    Examples
+    --------
+    >>> training_steps(100, 0.2)
+    80
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"--test-fraction must be between 0 and 1; got {test_fraction}.")
+    return int(round(n_steps * (1 - test_fraction)))
 
 
 def scaling_statistics(train, name=""):
@@ -205,36 +294,6 @@ def scaling_statistics(train, name=""):
         )
     mean, std = training_statistics(train)
     return mean[np.newaxis], std[np.newaxis]
-
-
-def last_value_forecast(X, horizon):
-    """The last-value baseline: repeat each series' last observed input value.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_windows, n_steps, n_nodes, n_channels)
-        Scaled input windows; NaN is missing.
-    horizon : int
-        Steps to forecast.
-
-    Returns
-    -------
-    y_pred : ndarray of shape (n_windows, horizon, n_nodes, n_channels)
-        The forecast; a series with no observation in its window gets 0,
-        the training mean in scaled units.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([1.0, 2.0, np.nan]).reshape(1, 3, 1, 1)
-    >>> last_value_forecast(X, horizon=2).ravel().tolist()
-    [2.0, 2.0]
-    """
-    observed = ~np.isnan(X)
-    last = X.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1, keepdims=True)
-    values = np.take_along_axis(X, last, axis=1)
-    values = np.where(observed.any(axis=1, keepdims=True), values, 0.0)
-    return np.repeat(values, horizon, axis=1)
 
 
 def infer_frequency(timestamps):

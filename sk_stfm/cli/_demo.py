@@ -29,10 +29,17 @@ def _demo(args, plt):
     from torch.optim.lr_scheduler import ExponentialLR
 
     from ..data import split_windows
-    from ..datasets import load_etth1, published_baselines
+    from ..datasets import (
+        last_value_forecast,
+        load_etth1,
+        published_baselines,
+        seasonal_naive_forecast,
+    )
     from ..estimators import PatchTSTConfig, STForecaster, TimeBudget
+    from ..taxonomy import describe, seasonal_period
 
     data = load_etth1()
+    period, period_source = seasonal_period(describe(data))
     print(f"Loaded {data.name}: {data.n_steps} hourly steps x {data.n_channels} channels.")
     windows = split_windows(
         data,
@@ -62,8 +69,9 @@ def _demo(args, plt):
     fit_seconds = time.perf_counter() - start
     y_pred = model.predict(windows.X_test)
     mse, mae = _errors(windows.y_test, y_pred)
-    repeat = np.repeat(windows.X_test[:, -1:], args.horizon, axis=1)
-    repeat_mse, repeat_mae = _errors(windows.y_test, repeat)
+    repeat_mse, repeat_mae = _errors(
+        windows.y_test, last_value_forecast(windows.X_test, args.horizon)
+    )
 
     published = published_baselines("ETTh1").query("horizon == @args.horizon")
     print(f"\nETTh1, horizon {args.horizon}, test MSE / MAE (normalized, 7 channels):")
@@ -72,6 +80,14 @@ def _demo(args, plt):
         f"{model.n_epochs_} epochs"
     )
     print(f"  {'repeat last value (this run)':34} {repeat_mse:6.3f} / {repeat_mae:6.3f}")
+    if period is not None and period <= args.history:
+        seasonal_mse, seasonal_mae = _errors(
+            windows.y_test, seasonal_naive_forecast(windows.X_test, args.horizon, period)
+        )
+        label = f"seasonal naive, {period} steps (this run)"
+        print(f"  {label:34} {seasonal_mse:6.3f} / {seasonal_mae:6.3f}   period: {period_source}")
+    else:
+        print(f"  seasonal naive: not run ({period_source}; history {args.history})")
     for row in published.itertuples():
         if row.model != "Repeat":
             print(f"  {row.model + ' (published)':34} {row.mse:6.3f} / {row.mae:6.3f}")

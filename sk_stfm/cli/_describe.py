@@ -2,7 +2,7 @@
 
 import math
 
-from ._arguments import profile_record, write_json
+from ._arguments import add_data_arguments, profile_record, write_json
 
 
 def _number(value):
@@ -81,7 +81,7 @@ def run_describe(args):
     from ..taxonomy import describe
     from ._data import load_data
 
-    data = load_data(args.data)
+    data = load_data(args.data, args.layout, args.adjacency)
     profile = describe(data)
     print(profile)
     if args.output:
@@ -114,8 +114,6 @@ def add_describe_command(commands):
             "and the dominant periods."
         ),
     )
-    parser.add_argument(
-        "data", help="bundled data set name (see `sk-stfm datasets`) or CSV/Parquet"
-    )
+    add_data_arguments(parser, "spatial dependence is measured on it")
     parser.add_argument("--output", default=None, help="write the profile as JSON here")
     parser.set_defaults(handler=run_describe)

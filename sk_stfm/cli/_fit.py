@@ -5,14 +5,16 @@ import difflib
 import inspect
 import time
 
+import numpy as np
+
 from ..utils._tags import WINDOW_KINDS
-from ._arguments import positive_float, positive_int, seed
+from ._arguments import add_data_arguments, positive_float, positive_int, seed
 from ._data import (
     check_window_data,
     holdout_windows,
     infer_frequency,
-    last_value_forecast,
     load_data,
+    training_steps,
 )
 
 # Arguments every backbone module takes from the data, not from the user.
@@ -191,6 +193,55 @@ def _check_backbone(config, spec, data, history, horizon, spatial):
         raise type(exc)(f"--model {spec!r}: {cause}") from exc
 
 
+def naive_forecasts(data, X_test, horizon, n_train, mean, std):
+    """The last-value and seasonal naive forecasts of the test windows, scaled.
+
+    The season is the period that ``sk-stfm describe`` reports for the data
+    (see :func:`sk_stfm.taxonomy.seasonal_period`); the seasonal naive
+    forecast reads it from the series, so it may be longer than the
+    history.
+
+    Parameters
+    ----------
+    data : STData
+        The data, in their units.
+    X_test : ndarray of shape (n_windows, history, n_nodes, n_channels)
+        Scaled test windows; window ``i`` forecasts from step ``n_train + i``.
+    horizon : int
+        Steps to forecast.
+    n_train : int
+        Training steps.
+    mean, std : ndarray of shape (1, n_nodes, n_channels)
+        The training statistics that scaled the windows.
+
+    Returns
+    -------
+    forecasts : dict of str to ndarray of shape (n_windows, horizon, n_nodes, n_channels)
+        ``"last_value"`` and, when a season fits in the training part,
+        ``"seasonal_naive"``; scaled like ``X_test``.
+    period : int or None
+        The season used, in steps.
+    source : str
+        How it was chosen, or why there is none.
+    """
+    from ..datasets import last_value_forecast, seasonal_naive_forecast
+    from ..taxonomy import describe, seasonal_period
+
+    forecasts = {"last_value": last_value_forecast(X_test, horizon)}
+    period, source = seasonal_period(describe(data))
+    if period is not None and period > n_train:
+        source = f"the period of {period} steps ({source}) is longer than the training part"
+        period = None
+    if period is not None:
+        forecasts["seasonal_naive"] = seasonal_naive_forecast(
+            (data.values - mean) / std,
+            horizon,
+            period,
+            origins=n_train + np.arange(len(X_test)),
+        )
+    return forecasts, period, source
+
+
 def _names(names):
     return None if names is None else [str(name) for name in names]
 
@@ -220,7 +271,7 @@ def fit_model(args):
             f"--objective {args.objective!r}: choose among "
             f"{', '.join(objectives_for('forecasting'))}."
         )
-    data = load_data(args.data)
+    data, table_layout = load_data(args.data, args.layout, args.adjacency, return_layout=True)
     check_window_data(data, "fit")
     history, horizon = args.history, args.horizon
     spatial = _spatial_parameter(data)
@@ -252,11 +303,11 @@ def fit_model(args):
         return windows * std + mean
 
     truth = units(y_test)
+    naive, period, period_source = naive_forecasts(
+        data, X_test, horizon, training_steps(data.n_steps, args.test_fraction), mean, std
+    )
     errors = {}
-    for label, forecast in (
-        ("model", estimator.predict(X_test)),
-        ("last_value", last_value_forecast(X_test, horizon)),
-    ):
+    for label, forecast in {"model": estimator.predict(X_test), **naive}.items():
         errors[label] = {
             "mae": masked_mae(truth, units(forecast)),
             "rmse": masked_rmse(truth, units(forecast)),
@@ -265,6 +316,8 @@ def fit_model(args):
     metadata = {
         "data": data.name,
         "kind": data.kind,
+        "layout": table_layout["layout"],
+        "channel_column": table_layout["channel_column"],
         "model": args.model,
         "backbone": repr(config),
         "objective": args.objective,
@@ -286,11 +339,17 @@ def fit_model(args):
         "n_epochs": int(estimator.n_epochs_),
         "fit_seconds": fit_seconds,
         "test": errors,
+        "seasonal_period": period,
+        "seasonal_period_source": period_source,
     }
     print(f"\nTest errors over {len(X_test)} windows (data units):")
-    width = max(len(args.model), len("last value")) + 2
-    for label, key in ((args.model, "model"), ("last value", "last_value")):
+    labels = {"model": args.model, "last_value": "last value"}
+    if period is not None:
+        labels["seasonal_naive"] = f"seasonal naive ({period} steps)"
+    width = max(len(label) for label in labels.values()) + 2
+    for key, label in labels.items():
         print(f"  {label:{width}} MAE {errors[key]['mae']:.4f}   RMSE {errors[key]['rmse']:.4f}")
+    print(f"  Seasonal naive period: {period_source}.")
     model_path, sidecar = save_model(estimator, args.output, metadata)
     print(f"\nSaved the model to {model_path} and its metadata to {sidecar}")
     return metadata
@@ -327,14 +386,13 @@ def add_fit_command(commands):
         description=(
             "Hold out the last --test-fraction of the data in time, z-score every node and "
             "channel with the training statistics, train an STForecaster, print its test "
-            "MAE / RMSE in the data's units beside the last value's, and save it: the "
+            "MAE / RMSE in the data's units beside the last value's and the seasonal naive "
+            "forecast's (with the strongest period `sk-stfm describe` finds), and save it: the "
             "forecaster's own safe save() file at --output and, beside it, --output.json "
             "with what `sk-stfm predict` needs to forecast raw data."
         ),
     )
-    parser.add_argument(
-        "data", help="bundled data set name (see `sk-stfm datasets`) or CSV/Parquet"
-    )
+    add_data_arguments(parser, "graph backbones (stid, gwnet, ...) take it as spatial context")
     parser.add_argument(
         "--model",
         required=True,

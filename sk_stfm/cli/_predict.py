@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._arguments import require_matplotlib
+from ._arguments import add_data_arguments, require_matplotlib
 from ._data import check_window_data, infer_frequency, load_data, same_frequency
 
 
@@ -125,6 +125,24 @@ def forecast_frame(estimator, metadata, data, source):
     return frame
 
 
+def _check_graph(estimator, data, path):
+    """Refuse an ``--adjacency`` other than the graph the model was fitted with."""
+    import scipy.sparse as sp
+
+    fitted = estimator.spatial
+    if not (sp.issparse(fitted) or isinstance(fitted, np.ndarray)):
+        raise ValueError(f"--adjacency {path}: the model was fitted without a graph.")
+    given = data.adjacency
+    same = fitted.shape == given.shape and not (
+        abs(sp.csr_array(fitted, dtype=float) - sp.csr_array(given, dtype=float)) > 1e-9
+    ).nnz
+    if not same:
+        raise ValueError(
+            f"--adjacency {path}: the graph differs from the one the model was fitted with "
+            "(the model keeps its graph; --adjacency may be left out)."
+        )
+
+
 def _plot(path, data, frame, metadata):
     """History and forecast of each channel (of the first node) as a PNG."""
     plt = require_matplotlib()
@@ -174,16 +192,29 @@ def run_predict(args):
     status : int
         0 on success.
     """
+    from ._long_table import long_forecast_frame
     from ._saved_model import load_model
 
     if args.plot:
         require_matplotlib()  # before the work, not after it
     estimator, metadata = load_model(args.model)
-    data = load_data(args.data)
+    data, table_layout = load_data(args.data, args.layout, args.adjacency, return_layout=True)
+    if args.adjacency is not None:
+        _check_graph(estimator, data, args.adjacency)
     frame = forecast_frame(estimator, metadata, data, args.data)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(output)
+    if table_layout["layout"] == "long":
+        # Written back as it was read: one row per time and node.
+        long_forecast_frame(
+            frame.to_numpy().reshape(len(frame), data.n_nodes, data.n_channels),
+            frame.index,
+            data.node_names,
+            data.channel_names,
+            table_layout["channel_column"],
+        ).to_csv(output, index=False)
+    else:
+        frame.to_csv(output)
     first, last = frame.index[0], frame.index[-1]
     print(
         f"Forecast {len(frame)} steps of {data.name} ({first} to {last}) with "
@@ -209,14 +240,14 @@ def add_predict_command(commands):
         description=(
             "Load a model written by `sk-stfm fit` (MODEL_PATH and MODEL_PATH.json), check "
             "that the data have its nodes and columns, forecast the horizon after the data's "
-            "last history steps and write it as CSV in the data's units and column layout, "
-            "its first column the times that continue the data's (step numbers without "
-            "timestamps)."
+            "last history steps and write it as CSV in the data's units and table layout "
+            "(wide or long, the same columns), its times continuing the data's (step "
+            "numbers without timestamps)."
         ),
     )
     parser.add_argument("model", help="model file written by `sk-stfm fit`")
-    parser.add_argument(
-        "data", help="bundled data set name (see `sk-stfm datasets`) or CSV/Parquet"
+    add_data_arguments(
+        parser, "optional, the model keeps its graph: checked against the model's"
     )
     parser.add_argument("--output", required=True, help="path of the forecast CSV")
     parser.add_argument(

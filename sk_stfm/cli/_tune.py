@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 from ._arguments import name_list, positive_float, positive_int, seed, write_json
-from ._data import check_window_data, holdout_windows, last_value_forecast, load_data
+from ._data import check_window_data, holdout_windows, load_data
 
 
 def _restrict(options, wanted, what):
@@ -31,6 +31,7 @@ def tune_windows(data, args):
         Trials, best parameters and test errors (in the data's units) of the
         best model and of the last-value baseline.
     """
+    from ..datasets import last_value_forecast
     from ..estimators import STForecaster, TimeBudget
     from ..metrics import masked_mae, masked_rmse
     from ..tuning import STFMSearchCV, default_search_space

@@ -23,12 +23,14 @@ from ._loaders import (
     load_ili,
     load_los_loop,
 )
+from ._naive import last_value_forecast, seasonal_naive_forecast
 from ._synthetic import make_graph_signal, make_moving_digits, make_seasonal_series
 from ._trajectory_loaders import load_geolife_sample
 from ._video_loaders import load_knmi_radar
 
 __all__ = [
     "earthquake_periods",
+    "last_value_forecast",
     "list_datasets",
     "load_chickenpox",
     "load_dataset",
@@ -50,4 +52,5 @@ __all__ = [
     "make_seasonal_series",
     "nycbike1_windows",
     "published_baselines",
+    "seasonal_naive_forecast",
 ]

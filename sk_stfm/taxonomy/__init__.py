@@ -15,6 +15,7 @@ from ._dependence import MoranResult, autocorrelation, dominant_periods, morans_
 from ._describe import describe
 from ._profile import DataProfile, DependenceMeasure, Period
 from ._recommend import TASK_ALIASES, Recommendation, Recommendations, recommend
+from ._season import seasonal_period
 from ._table import taxonomy_table
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "dominant_periods",
     "morans_i",
     "recommend",
+    "seasonal_period",
     "taxonomy_table",
 ]

@@ -217,7 +217,7 @@ def morans_i(values, weights, *, n_permutations=0, random_state=None):
     n_nodes = x.shape[1]
     if n_nodes < 3:
         raise ValueError(f"values must have at least 3 nodes for Moran's I; got {n_nodes}.")
-    matrix = sp.csr_array(check_adjacency(weights, n_nodes, name="weights"))
+    matrix = sp.csr_array(check_adjacency(weights, n_nodes, name="weights"), copy=True)
     matrix.setdiag(0)
     matrix.eliminate_zeros()
     s0, s1, s2 = _weight_moments(matrix)

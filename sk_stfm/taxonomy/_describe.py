@@ -199,7 +199,7 @@ def _weights(data, grid_neighbourhood):
         label = f"{grid_neighbourhood} ({connectivity}-neighbour) grid"
         return grid_adjacency(data.grid_shape, connectivity=connectivity), label
     if data.adjacency is not None:
-        weights = sp.csr_array(data.adjacency)
+        weights = sp.csr_array(data.adjacency, copy=True)  # setdiag must not touch the data's
         weights.setdiag(0)
         weights.eliminate_zeros()
         if weights.nnz:

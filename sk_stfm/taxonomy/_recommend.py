@@ -338,7 +338,9 @@ def _context_reasons(name, spec, profile, spatial):
             f"{name} uses the lattice of the {height} x {width} grid as its graph "
             f"(spatial={spatial})"
         ]
-    edges = spatial.nnz if sp.issparse(spatial) else int(np.count_nonzero(spatial))
+    # Edges between distinct nodes: self-loops say nothing about the graph's reach.
+    matrix = sp.coo_array(spatial)
+    edges = int(np.count_nonzero(matrix.data[matrix.row != matrix.col]))
     return _CONTEXT_BONUS, [
         f"{name} uses the adjacency ({spatial.shape[0]} nodes, {edges} edges) through spatial="
     ]
