@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("sktime")
 
+from sktime.datasets import load_airline, load_shampoo_sales  # noqa: E402
 from sktime.forecasting.compose import TransformedTargetForecaster  # noqa: E402
 from sktime.forecasting.model_evaluation import evaluate  # noqa: E402
 from sktime.forecasting.model_selection import ForecastingGridSearchCV  # noqa: E402
@@ -278,3 +279,93 @@ def test_transformed_target_pipeline(load, transformer):
     assert np.isfinite(y_pred).all()
     # Forecasts come back at the level of y, not of the transformed series.
     assert abs(y_pred.mean() - load[576:600].mean()) < load.std()
+
+
+# ------------------------------------------------------------ short series
+YEAR = list(range(1, 13))
+
+
+def _tiny(**params):
+    return STForecaster(**{"backbone": "dlinear", "max_epochs": 5, "random_state": 0, **params})
+
+
+@pytest.mark.parametrize(
+    ("n_steps", "horizon", "period", "expected"),
+    [
+        (144, 12, 12, 24),  # two cycles of the period
+        (600, 48, 24, 48),  # two cycles, at least the horizon
+        (2000, 24, 288, 512),  # capped at 512 steps
+        (36, 3, None, 12),  # no period: 4 x the horizon
+        (36, 1, None, 8),  # ... and at least 8
+        (36, 12, None, 13),  # half of the 25 window starts stay windows
+        (10, 3, None, 4),  # the shortest history, fewer windows
+        (7, 3, None, 4),  # one window
+    ],
+)
+def test_auto_history_rule(n_steps, horizon, period, expected):
+    from sk_stfm.forecasting._history import auto_history
+
+    assert auto_history(n_steps, horizon, period) == expected
+
+
+def test_auto_history_follows_the_period_of_airline():
+    y = load_airline()  # 144 months with a yearly cycle
+    forecaster = STFMForecaster(_tiny()).fit(y[:132], fh=YEAR)
+    assert forecaster.history == "auto"  # the parameter is left as given
+    assert forecaster.history_ == 24  # two years
+    assert forecaster.estimator_.window_shape_ == (24, 1, 1)
+    y_pred = forecaster.predict()
+    pd.testing.assert_index_equal(y_pred.index, y.index[132:144])
+    assert np.isfinite(y_pred).all()
+    # A new origin keeps the model and its history; a refit chooses again.
+    forecaster.update(y[132:], update_params=False)
+    assert forecaster.history_ == 24
+    assert len(forecaster.predict()) == 12 and np.isfinite(forecaster.predict()).all()
+    forecaster.update(y[132:], update_params=True)
+    assert forecaster.history_ == 24 and np.isfinite(forecaster.predict()).all()
+
+
+def test_auto_history_on_a_short_series_without_period():
+    y = load_shampoo_sales()  # 36 months
+    forecaster = STFMForecaster(_tiny()).fit(y, fh=YEAR)
+    assert forecaster.history_ == 13  # leaves 12 training windows
+    assert np.isfinite(forecaster.predict()).all()
+
+
+# The default PatchTST with history=12 used to fail on a fold with one
+# training window: batch normalization of a single token.
+@pytest.mark.parametrize(
+    ("estimator", "history"),
+    [(_tiny(), "auto"), (STForecaster(max_epochs=2, random_state=0), 12)],
+    ids=["dlinear-auto", "patchtst-12"],
+)
+def test_evaluate_on_36_points(estimator, history):
+    y = load_shampoo_sales()
+    # The first fold has 15 steps: one window of 12 + 3 steps.
+    cv = ExpandingWindowSplitter(initial_window=15, step_length=5, fh=[1, 2, 3])
+    results = evaluate(STFMForecaster(estimator, history=history), cv=cv, y=y, error_score="raise")
+    errors = results["test_MeanAbsolutePercentageError"]
+    assert len(errors) == 4 and np.isfinite(errors).all()
+
+
+def test_too_short_series_names_the_minimum_length():
+    y = load_shampoo_sales()
+    forecaster = STFMForecaster(_tiny())
+    with pytest.raises(ValueError, match=r'history="auto" needs at least 16 \(') as error:
+        forecaster.fit(y[:15], fh=YEAR)
+    assert "y has 15 time steps" in str(error.value)
+    # 16 steps are one window of the shortest history.
+    assert forecaster.fit(y[:16], fh=YEAR).history_ == 4
+
+
+@pytest.mark.parametrize(
+    ("history", "error", "message"),
+    [
+        ("long", ValueError, r'history must be "auto" or an int >= 1; got \'long\''),
+        (0, ValueError, r'history must be "auto" or an int >= 1; got 0'),
+        (2.5, TypeError, r'history must be "auto" or an int; got float'),
+    ],
+)
+def test_invalid_history_is_refused(history, error, message):
+    with pytest.raises(error, match=message):
+        STFMForecaster(_tiny(), history=history).fit(load_shampoo_sales(), fh=[1])

@@ -5,7 +5,7 @@ from torch import nn
 
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._graph import LowRankAdjacency, SparseOperator, normalized_adjacency
-from ._layers import ByteDropout
+from ._layers import BatchNorm1dAnyBatch, ByteDropout
 from ._mlp import _UnflattenHead
 from ._revin import RevIN
 
@@ -95,6 +95,11 @@ class GraphWaveNet(BaseBackbone):
     windows longer than the receptive field the remaining steps are
     flattened into the head. :meth:`encode` returns ``(batch, n_nodes,
     skip_channels * n_out_steps)``.
+
+    A training batch with one value per channel (one node, one window and
+    one step left after the convolutions), whose batch variance is
+    undefined, is batch-normalized with the running statistics, as in
+    evaluation mode.
 
     Examples
     --------
@@ -252,7 +257,9 @@ class _GatedGraphLayer(nn.Module):
         self.skip = nn.Linear(dilation_channels, skip)
         self.mix = nn.Linear(dilation_channels * (1 + n_terms), residual)
         self.dropout = ByteDropout(dropout)
-        self.norm = nn.BatchNorm1d(residual)
+        # One node, one window and one step left is one value per channel:
+        # a plain BatchNorm1d refuses it in training.
+        self.norm = BatchNorm1dAnyBatch(residual)
 
     def _diffuse(self, h, operators):
         """``mix(cat([h, P_s^k h for every support s, k = 1..K]))`` by Horner's rule."""

@@ -77,12 +77,78 @@ class ByteDropout(nn.Module):
         return f"p={self.p}"
 
 
+class BatchNorm1dAnyBatch(nn.BatchNorm1d):
+    """``BatchNorm1d`` that also trains on a single value per feature.
+
+    In training mode :class:`torch.nn.BatchNorm1d` normalizes with the
+    statistics of the batch and refuses a batch that holds one value per
+    feature (one window of one series and one step, or one token), whose
+    variance is undefined. This layer normalizes such a batch with its
+    running statistics instead, as in evaluation mode, and leaves them
+    unchanged; any other batch is normalized as by ``BatchNorm1d``. Its
+    parameters and buffers are those of ``BatchNorm1d``, so saved weights
+    load either way.
+
+    Parameters
+    ----------
+    num_features : int
+        Number of features ``C`` of an input ``(N, C)`` or ``(N, C, L)``.
+    **kwargs
+        Other arguments of :class:`torch.nn.BatchNorm1d` (``eps``,
+        ``momentum``, ``affine``, ...); the running statistics must be
+        tracked (``track_running_stats=True``, the default).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_stfm.backbones._layers import BatchNorm1dAnyBatch
+    >>> norm = BatchNorm1dAnyBatch(8).train()
+    >>> norm(torch.randn(1, 8)).shape
+    torch.Size([1, 8])
+    """
+
+    def forward(self, x):
+        """Normalize ``x`` by its batch statistics, or by the running ones for one value.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, C) or (N, C, L)
+            Input.
+
+        Returns
+        -------
+        out : torch.Tensor
+            Same shape as ``x``.
+        """
+        if not self.training or x.numel() != x.shape[1]:
+            return super().forward(x)
+        # One value per feature: its batch variance is undefined and its
+        # batch mean is the value itself, which would erase the input. The
+        # running statistics are what the layer uses to predict, so the
+        # window trains the network as it will be used; one value says
+        # nothing about the spread, so they are not updated. (A data set of
+        # one window thus keeps the initial statistics, and training and
+        # prediction agree exactly.)
+        return nn.functional.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=False,
+            momentum=0.0,
+            eps=self.eps,
+        )
+
+
 class TokenBatchNorm(nn.Module):
     """Batch normalization of token features, as in PatchTST.
 
     Normalizes each of the ``d_model`` features over all tokens of the batch
     (``BatchNorm1d`` on ``(batch * length, d_model)``). In evaluation mode it
-    uses running statistics, so predictions do not depend on the batch.
+    uses running statistics, so predictions do not depend on the batch; so
+    does a training batch of a single token (one window of one series cut
+    into one patch), whose batch statistics are undefined.
 
     Parameters
     ----------
@@ -99,7 +165,7 @@ class TokenBatchNorm(nn.Module):
 
     def __init__(self, d_model):
         super().__init__()
-        self.norm = nn.BatchNorm1d(d_model)
+        self.norm = BatchNorm1dAnyBatch(d_model)
 
     def forward(self, x):
         """Normalize the features of ``x``.

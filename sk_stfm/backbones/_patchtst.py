@@ -178,8 +178,10 @@ class PatchTST(BaseBackbone):
     -----
     As in the paper, the Transformer normalizes with batch normalization by
     default; in evaluation mode it uses running statistics, so predictions
-    do not depend on which windows share a batch. The optional residual
-    attention of the official code is omitted. The encoder layers
+    do not depend on which windows share a batch. A training batch of a
+    single token (one series of one window cut into one patch) is
+    normalized with the running statistics too, since it has no spread.
+    The optional residual attention of the official code is omitted. The encoder layers
     (:class:`TransformerEncoderLayer`) draw dropout masks from random bytes
     (probabilities rounded to 1/256) and compute attention explicitly,
     which makes a CPU training step about twice as fast.

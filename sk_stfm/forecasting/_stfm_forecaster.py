@@ -11,6 +11,7 @@ from ..data import make_windows
 from ..data._validation import check_int
 from ..estimators import DLinearConfig, MLPConfig, STForecaster
 from ..objectives import Diffusion
+from ._history import resolve_history
 from ._observations import Observations
 
 
@@ -31,7 +32,8 @@ class STFMForecaster(BaseForecaster):
     """Any sk_stfm window forecaster as an sktime forecaster.
 
     ``fit(y, X, fh)`` cuts the series into windows of ``history`` input
-    steps and ``max(fh)`` target steps (:func:`~sk_stfm.data.make_windows`)
+    steps (by default chosen from the series' length and period) and
+    ``max(fh)`` target steps (:func:`~sk_stfm.data.make_windows`)
     and trains a clone of ``estimator`` on them; ``predict`` feeds it the
     last ``history`` steps observed and returns the steps of ``fh``. The
     forecaster is global: a panel (``pd-multiindex``, instances x time) is
@@ -50,10 +52,13 @@ class STFMForecaster(BaseForecaster):
         method (a probabilistic objective such as
         :class:`~sk_stfm.objectives.Diffusion`) the forecaster also gives
         ``predict_quantiles`` and ``predict_interval``.
-    history : int, default=48
+    history : int or "auto", default="auto"
         Input steps of each window: the look-back the model forecasts from.
         ``y`` in ``fit`` needs at least ``history + max(fh)`` steps (one
-        training window).
+        training window). ``"auto"`` chooses it in ``fit`` from the length
+        of ``y``, the horizon and the dominant period of ``y`` (see Notes),
+        and needs ``y`` of at least ``4 + max(fh)`` steps; the value used
+        is ``history_``.
     stride : int, default=1
         Steps between the starts of consecutive training windows; a larger
         stride trains on fewer windows of a long series.
@@ -65,6 +70,9 @@ class STFMForecaster(BaseForecaster):
         ``None``).
     horizon_ : int
         Target steps of the windows: the largest step of ``fh``.
+    history_ : int
+        Input steps of the windows: ``history``, or the one ``"auto"``
+        chose for the series of the last fit.
 
     See Also
     --------
@@ -77,6 +85,24 @@ class STFMForecaster(BaseForecaster):
     forecasts steps ``1 .. max(fh)`` at once and the steps of ``fh`` are
     taken from them. The horizon is fixed by ``fit``: predicting another
     ``fh`` needs a new fit, as sktime's ``requires-fh-in-fit`` tag says.
+
+    ``history="auto"`` reads the series of ``n`` steps (the targets) and
+    the horizon ``h = max(fh)``:
+
+    1. the preferred history is two cycles of the strongest period that
+       :func:`~sk_stfm.taxonomy.describe` finds, ``2 p``, and at least
+       ``h``; without a period it is ``4 h``, and at least 8;
+    2. it is capped so that at least half of the ``n - h + 1`` window
+       starts, and at least 8, remain training windows (at stride 1), and
+       at 512 steps;
+    3. it is at least 4 steps, leaving fewer training windows (down to
+       one) on a series shorter than ``h + 11`` steps. A series shorter
+       than ``4 + h`` steps raises a ``ValueError`` naming that length.
+
+    A 144-month series with a yearly cycle and ``h = 12`` gets 24 months;
+    a 36-month one without a period found gets 13 months for ``h = 12``
+    and 12 months for ``h = 3``. ``update(update_params=True)`` chooses
+    again for the longer series, as a new ``fit`` would.
 
     Exogenous ``X`` is only used over the past: each input window holds
     the ``X`` of its ``history`` steps, so ``predict`` needs no future
@@ -104,10 +130,10 @@ class STFMForecaster(BaseForecaster):
     >>> t = np.arange(240)
     >>> index = pd.period_range("2024-01-01", periods=240, freq="h")
     >>> y = pd.Series(np.sin(2 * np.pi * t / 24), index=index, name="load")
-    >>> forecaster = STFMForecaster(
-    ...     STForecaster(backbone="dlinear", max_epochs=10, random_state=0), history=48
-    ... )
+    >>> forecaster = STFMForecaster(STForecaster(backbone="dlinear", max_epochs=10, random_state=0))
     >>> forecaster = forecaster.fit(y, fh=[1, 2, 3])
+    >>> forecaster.history_  # two cycles of the daily period
+    48
     >>> y_pred = forecaster.predict()
     >>> y_pred.index[0], y_pred.shape
     (Period('2024-01-11 00:00', 'h'), (3,))
@@ -143,7 +169,7 @@ class STFMForecaster(BaseForecaster):
         "fit_is_empty": False,
     }
 
-    def __init__(self, estimator=None, history=48, stride=1):
+    def __init__(self, estimator=None, history="auto", stride=1):
         self.estimator = estimator
         self.history = history
         self.stride = stride
@@ -193,9 +219,9 @@ class STFMForecaster(BaseForecaster):
 
     def _train(self):
         """Fit a fresh clone of ``estimator`` on every window observed."""
-        history = check_int(self.history, "history")
-        stride = check_int(self.stride, "stride")
         observations = self._observations
+        history = resolve_history(self.history, observations.targets, self.horizon_)
+        stride = check_int(self.stride, "stride")
         n_steps, needed = len(observations.index), history + self.horizon_
         if n_steps < needed:
             raise ValueError(
@@ -207,6 +233,7 @@ class STFMForecaster(BaseForecaster):
         estimator = _default_estimator() if self.estimator is None else self.estimator
         # Targets are the first channels of the windows: y, not X.
         self.estimator_ = clone(estimator).fit(X_windows, y_windows[..., : observations.n_targets])
+        self.history_ = history
 
     def _update(self, y, X=None, update_params=True):
         """Append the new steps; with ``update_params``, refit on all of them.
@@ -232,7 +259,7 @@ class STFMForecaster(BaseForecaster):
 
     # ---------------------------------------------------------- forecasting
     def _last_window(self):
-        return self._observations.last_window(self.history, self.cutoff[0])
+        return self._observations.last_window(self.history_, self.cutoff[0])
 
     def _steps(self, fh):
         """Positions of the steps of ``fh`` among the ``horizon_`` forecast ones."""
@@ -314,14 +341,15 @@ class STFMForecaster(BaseForecaster):
         -------
         params : list of dict
             Keyword arguments, each building one test instance: DLinear, an
-            MLP, and DLinear with a diffusion objective (probabilistic), each
-            trained for two epochs on short windows.
+            MLP with the history chosen by ``"auto"``, and DLinear with a
+            diffusion objective (probabilistic), each trained for two epochs
+            on short windows.
 
         Examples
         --------
         >>> from sk_stfm.forecasting import STFMForecaster
         >>> [params["history"] for params in STFMForecaster.get_test_params()]
-        [6, 4, 6]
+        [6, 'auto', 6]
         """
         # Short windows: sktime's test series have 20 to 50 steps.
         training = {"max_epochs": 2, "batch_size": 16, "validation_fraction": 0.0}
@@ -336,7 +364,7 @@ class STFMForecaster(BaseForecaster):
                 "estimator": STForecaster(
                     backbone=MLPConfig(hidden_sizes=(8,)), lr=1e-2, random_state=0, **training
                 ),
-                "history": 4,
+                "history": "auto",
             },
             {
                 "estimator": STForecaster(
