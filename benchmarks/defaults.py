@@ -66,7 +66,9 @@ inside sktime (read offline), and the real data sets bundled with sk_stfm.
     eighth to a quarter of the window). ROC-AUC of ``-score_samples``.
     Baseline: ``rolling_zscore``, the largest absolute z-score of any entry
     against the mean and standard deviation of the preceding quarter of
-    its window (same series).
+    its window (same series; the standard deviation floored at a quarter of
+    the series' training standard deviation, so that a flat stretch does
+    not make every small change an outlier).
 
 Forecasting baselines, on the same forecast origins and steps:
 ``naive`` (the last observed value), ``seasonal_naive`` (the value one
@@ -171,7 +173,7 @@ def forecast_baselines(values, origins, horizon, period=None):
     return forecasts
 
 
-def rolling_zscore_scores(X, window):
+def rolling_zscore_scores(X, window, floor=1e-6):
     """Anomaly score of each window: its largest trailing z-score.
 
     Parameters
@@ -180,18 +182,21 @@ def rolling_zscore_scores(X, window):
         Windows in data units.
     window : int
         Trailing steps whose mean and standard deviation score each step.
+    floor : float or ndarray of shape (n_nodes, n_channels), default=1e-6
+        Smallest standard deviation divided by, per series: a flat stretch
+        would otherwise make any small change look anomalous.
 
     Returns
     -------
     scores : ndarray of shape (n_windows,)
-        ``max |x_t - mean(x_{t-window:t})| / std(x_{t-window:t})`` over the
-        steps from ``window`` on and over nodes and channels; higher is
-        more anomalous.
+        ``max |x_t - mean(x_{t-window:t})| / max(std(x_{t-window:t}), floor)``
+        over the steps from ``window`` on and over nodes and channels;
+        higher is more anomalous.
     """
     X = np.asarray(X, dtype=float)
     view = np.lib.stride_tricks.sliding_window_view(X[:, :-1], window, axis=1)
     mean, std = view.mean(axis=-1), view.std(axis=-1)
-    z = np.abs(X[:, window:] - mean) / np.maximum(std, 1e-6)
+    z = np.abs(X[:, window:] - mean) / np.maximum(std, floor)
     return z.reshape(len(X), -1).max(axis=1)
 
 
@@ -617,7 +622,8 @@ def anomaly_case(name, spec):
         model = make_model("STAnomalyDetector", seed)
         seconds = _fit_timed(model, X_train)
         value = float(roc_auc_score(labels, -model.score_samples(X_corrupt.astype(np.float32))))
-        zscores = rolling_zscore_scores(X_corrupt, max(2, spec.window // 4))
+        floor = 0.25 * train.std(axis=0) + 1e-12
+        zscores = rolling_zscore_scores(X_corrupt, max(2, spec.window // 4), floor)
         baselines = {"rolling_zscore": float(roc_auc_score(labels, zscores))}
         return value, baselines, model, seconds
 

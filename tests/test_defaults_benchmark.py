@@ -53,6 +53,11 @@ def test_rolling_zscore_ranks_a_spike_first(bench):
     X[2, 30, 1, 0] += 10.0
     scores = bench.rolling_zscore_scores(X, window=12)
     assert scores.shape == (4,) and np.argmax(scores) == 2
+    # A flat stretch then a small step: an outlier only without a floor.
+    flat = np.zeros((1, 48, 1, 1))
+    flat[0, 40:] = 0.01
+    assert bench.rolling_zscore_scores(flat, 12)[0] > 1e3
+    assert bench.rolling_zscore_scores(flat, 12, floor=np.full((1, 1), 0.25))[0] < 0.1
 
 
 def test_injected_anomalies_are_where_the_kinds_say(bench):
