@@ -47,6 +47,7 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/classification.py
 	$(PY) benchmarks/spatial.py
 	$(PY) benchmarks/irregular.py
+	$(PY) benchmarks/defaults.py
 
 clean:
 	rm -rf docs/_build docs/generated docs/auto_examples build dist *.egg-info

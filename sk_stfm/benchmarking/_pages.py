@@ -34,8 +34,10 @@ RESULTS_PAGE = "results.rst"
 PROTOCOLS_PAGE = "protocols.rst"
 
 # Reading order of the benchmarks the repository ships; any other results
-# file follows, in alphabetical order.
+# file follows, in alphabetical order. The defaults benchmark comes first:
+# it says what a user gets without choosing anything.
 _ORDER = (
+    "defaults",
     "etth",
     "overhead",
     "objectives",
