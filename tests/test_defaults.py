@@ -170,3 +170,38 @@ def test_a_model_that_learned_does_not_warn():
         STForecaster(
             backbone="dlinear", max_epochs=30, validation_fraction=0.2, random_state=0
         ).fit(X, y)
+
+
+def test_classifier_auto_backbone_follows_the_windows():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    univariate = rng.normal(size=(20, 40, 1))
+    clf = STClassifier(max_epochs=1, random_state=0).fit(univariate, y)
+    assert type(clf.backbone_).__name__ == "MLPConfig" and clf.backbone_.revin is False
+    multichannel = rng.normal(size=(20, 40, 3))
+    clf = STClassifier(max_epochs=1, random_state=0).fit(multichannel, y)
+    assert type(clf.backbone_).__name__ == "PatchTSTConfig" and clf.backbone_.revin is False
+    short = rng.normal(size=(20, 12, 3))
+    clf = STClassifier(max_epochs=1, random_state=0).fit(short, y)
+    assert type(clf.backbone_).__name__ == "MLPConfig"
+    # An explicit backbone is kept, and "auto" stays the parameter.
+    assert STClassifier(backbone="dlinear", max_epochs=1).fit(short, y).backbone_.spec().name == (
+        "dlinear"
+    )
+    assert clf.backbone == "auto"
+
+
+def test_classifier_defaults_learn_a_shape_a_majority_vote_misses():
+    """Two aligned shapes (as in the UCR archive) with a jittered phase, 30
+    training series: too few to validate on, the fixed schedule learns them."""
+    rng = np.random.default_rng(1)
+    t = np.linspace(0, 4 * np.pi, 64)
+    phase = rng.uniform(0, 0.5, size=(60, 1))
+    X = np.concatenate([np.sin(t + phase[:30]), np.sign(np.sin(t + phase[30:]))])
+    X = (X + 0.3 * rng.normal(size=X.shape))[..., None]
+    y = np.repeat(["sine", "square"], 30)
+    order = rng.permutation(60)
+    X, y = X[order], y[order]
+    clf = STClassifier(random_state=0).fit(X[:30], y[:30])
+    assert clf.validation_fraction_ == 0.0 and clf.lr_schedule_ == "cosine"
+    assert clf.score(X[30:], y[30:]) >= 0.9

@@ -67,7 +67,8 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The reconstruction model; it needs a learned encoder.
     objective : str, Masked or None, default=None
         ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`;
@@ -138,7 +139,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
 
     def __init__(
         self,
-        backbone="patchtst",
+        backbone="auto",
         objective=None,
         contamination=0.1,
         patch_lens=None,

@@ -183,7 +183,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The model: a registered name (see
         :func:`~sk_stfm.backbones.list_backbones`) or a configuration such as
         ``PatchTSTConfig(d_model=32)``.
@@ -203,6 +204,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     _task = None
     # What ``objective=None`` means for the task.
     _default_objective = None
+    # What ``backbone="auto"`` means for the task (see ``_backbone_choice``).
+    _default_backbone = "patchtst"
     # What ``save`` writes besides the weights and parameters.
     _fitted_attributes = (
         "n_features_in_",
@@ -246,7 +249,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def __init__(
         self,
-        backbone="patchtst",
+        backbone="auto",
         objective=None,
         adapter=None,
         spatial=None,
@@ -362,7 +365,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         """Resolve backbone, objective, adapter and space; check they fit the data."""
         self.adapter_ = self._resolve_adapter()
         self.spatial_ = resolve_spatial(self.spatial, n_nodes)
-        self.backbone_ = resolve_backbone(self.backbone)
+        self.backbone_ = resolve_backbone(self._backbone_choice())
         self.objective_ = resolve_objective(
             self._default_objective if self.objective is None else self.objective
         )
@@ -406,6 +409,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 f"objective {name} needs a backbone with {sorted(missing)}, which "
                 f"backbone {backbone_name!r} lacks. Backbones that fit: {usable}."
             )
+
+    def _backbone_choice(self):
+        """The ``backbone`` parameter, or what the task's ``"auto"`` stands for."""
+        return self._default_backbone if self.backbone == AUTO else self.backbone
 
     def _fitted_adapter(self):
         """The adapter of the fit, or None (also for subclasses that resolve

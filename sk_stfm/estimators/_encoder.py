@@ -21,7 +21,8 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The encoder; it needs learned encoder weights (not ``"dlinear"``).
     objective : str, BaseObjective or None, default=None
         ``None`` and ``"contrastive"`` mean

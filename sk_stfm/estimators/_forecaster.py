@@ -39,7 +39,8 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The model: a registered name (``"dlinear"``, ``"patchtst"``,
         ``"mlp"``, see :func:`~sk_stfm.backbones.list_backbones`) or a
         configuration such as ``PatchTSTConfig(d_model=32)``, whose

@@ -27,7 +27,8 @@ class STGenerator(BaseWindowTaskEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The network reading the noisy windows.
     objective : str, Diffusion or None, default=None
         ``None`` and ``"diffusion"`` mean

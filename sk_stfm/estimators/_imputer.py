@@ -70,7 +70,8 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The model, whose head outputs the whole window (see
         :class:`STForecaster`); it needs a learned encoder.
     objective : str, Masked, Diffusion or None, default=None

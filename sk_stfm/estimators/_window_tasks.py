@@ -20,7 +20,8 @@ class BaseWindowTaskEstimator(BaseSTEstimator):
 
     Parameters
     ----------
-    backbone : str or BackboneConfig, default="patchtst"
+    backbone : str or BackboneConfig, default="auto"
+        ``"auto"`` is ``"patchtst"``.
         The model; its head outputs whole windows.
     objective : str, BaseObjective or None, default=None
         The self-supervised objective; ``None`` means the task's default.
