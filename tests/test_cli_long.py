@@ -6,18 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from cli_fixtures import one_error_line
 
 from sk_stfm.cli import main
 from sk_stfm.datasets import load_los_loop
 
 N_STEPS, N_NODES, HISTORY, HORIZON = 900, 10, 12, 6
-
-
-def _one_error_line(capsys):
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("sk-stfm: error:"), err
-    assert len(err.splitlines()) == 1, err
-    return err
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +127,7 @@ def test_a_npz_adjacency_gives_the_graph_of_the_edge_list(los_loop, fitted, tmp_
          "--output", str(tmp_path / "forecast.csv")]
     )  # fmt: skip
     assert status == 1
-    assert "differs from the one the model was fitted with" in _one_error_line(capsys)
+    assert "differs from the one the model was fitted with" in one_error_line(capsys)
 
 
 def test_value_columns_are_written_back_as_value_columns(tmp_path):
@@ -189,17 +183,17 @@ def test_broken_tables_and_edge_lists_end_in_one_line(los_loop, tmp_path, capsys
     edges.to_csv(tmp_path / "edges.csv", index=False)
     status = main(["describe", str(tmp_path / "data.csv"), "--adjacency", str(tmp_path / "edges.csv")])
     assert status == 1
-    assert message in _one_error_line(capsys)
+    assert message in one_error_line(capsys)
 
 
 def test_missing_columns_and_a_graph_for_wide_data_are_refused(los_loop, tmp_path, capsys):
     frame = pd.read_csv(los_loop["csv"], dtype={"node": str}).drop(columns="node")
     frame.to_csv(tmp_path / "no_node.csv", index=False)
     assert main(["describe", str(tmp_path / "no_node.csv"), "--layout", "long"]) == 1
-    assert "missing ['node']" in _one_error_line(capsys)
+    assert "missing ['node']" in one_error_line(capsys)
     assert main(["describe", "ili", "--adjacency", str(los_loop["edges"])]) == 1
-    assert "--adjacency is for long tables" in _one_error_line(capsys)
+    assert "--adjacency is for long tables" in one_error_line(capsys)
     wide = pd.DataFrame({"date": pd.date_range("2024", periods=5, freq="D"), "x": range(5)})
     wide.to_csv(tmp_path / "wide.csv", index=False)
     assert main(["describe", str(tmp_path / "wide.csv"), "--adjacency", str(los_loop["npz"])]) == 1
-    assert "--adjacency needs a long table" in _one_error_line(capsys)
+    assert "--adjacency needs a long table" in one_error_line(capsys)

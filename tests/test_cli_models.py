@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from cli_fixtures import one_error_line
 
 from sk_stfm.cli import build_parser, main
 
@@ -24,13 +25,6 @@ def _hourly_frame(n_steps, seed=0):
         },
         index=pd.date_range("2024-01-01", periods=n_steps, freq="h", name="date"),
     )
-
-
-def _one_error_line(capsys):
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("sk-stfm: error:"), err
-    assert len(err.splitlines()) == 1, err
-    return err
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +149,7 @@ def test_fit_refuses_bad_data_files(tmp_path, capsys, content, suffix, message):
         path.write_text(content)
     status = main(["fit", str(path), "--model", "dlinear", "--output", str(tmp_path / "m.pt")])
     assert status == 1
-    assert message in _one_error_line(capsys)
+    assert message in one_error_line(capsys)
     assert not (tmp_path / "m.pt").exists()
 
 
@@ -176,7 +170,7 @@ def test_fit_refuses_bad_data_files(tmp_path, capsys, content, suffix, message):
 def test_fit_refuses_bad_model_specs(fitted, tmp_path, capsys, spec, fragments):
     status = main(["fit", str(fitted["csv"]), "--model", spec, "--output", str(tmp_path / "m.pt")])
     assert status == 1
-    err = _one_error_line(capsys)
+    err = one_error_line(capsys)
     for fragment in fragments:
         assert fragment in err
 
@@ -195,7 +189,7 @@ def test_fit_refuses_bad_model_specs(fitted, tmp_path, capsys, spec, fragments):
 def test_fit_refuses_data_the_model_cannot_take(tmp_path, capsys, data, arguments, message):
     arguments = ["--model", "dlinear", *arguments] if "--model" not in arguments else arguments
     assert main(["fit", data, *arguments, "--output", str(tmp_path / "m.pt")]) == 1
-    assert message in _one_error_line(capsys)
+    assert message in one_error_line(capsys)
 
 
 def test_fit_refuses_a_series_without_training_values(tmp_path, capsys):
@@ -204,7 +198,7 @@ def test_fit_refuses_a_series_without_training_values(tmp_path, capsys):
     frame.to_csv(tmp_path / "gappy.csv")
     assert main(["fit", str(tmp_path / "gappy.csv"), "--model", "dlinear",
                  "--output", str(tmp_path / "m.pt")]) == 1  # fmt: skip
-    assert "channel 1 has no observed value in the training part" in _one_error_line(capsys)
+    assert "channel 1 has no observed value in the training part" in one_error_line(capsys)
 
 
 def test_predict_refuses_data_with_other_columns(fitted, tmp_path, capsys):
@@ -213,7 +207,7 @@ def test_predict_refuses_data_with_other_columns(fitted, tmp_path, capsys):
     status = main(["predict", str(fitted["model"]), str(tmp_path / "other.csv"),
                    "--output", str(tmp_path / "f.csv")])  # fmt: skip
     assert status == 1
-    err = _one_error_line(capsys)
+    err = one_error_line(capsys)
     assert "has 3 columns (load, temp, humidity)" in err
     assert "fitted on hourly with 3 columns (load, temp, price)" in err
     assert not (tmp_path / "f.csv").exists()
@@ -224,14 +218,14 @@ def test_predict_refuses_other_nodes_steps_and_sampling(fitted, tmp_path, capsys
         return main(["predict", str(fitted["model"]), str(source), "--output", str(tmp_path / "f.csv")])  # fmt: skip
 
     assert predict("chickenpox") == 1
-    assert "has 20 nodes (BACS, BARANYA" in _one_error_line(capsys)
+    assert "has 20 nodes (BACS, BARANYA" in one_error_line(capsys)
     fitted["data"].iloc[-10:].to_csv(tmp_path / "short.csv")
     assert predict(tmp_path / "short.csv") == 1
-    assert "has 10 steps; the model reads the last history = 48" in _one_error_line(capsys)
+    assert "has 10 steps; the model reads the last history = 48" in one_error_line(capsys)
     fitted["data"].resample("D").mean().to_csv(tmp_path / "daily.csv")
     assert predict(tmp_path / "daily.csv") == 1
     assert "sampled every D, but the model was fitted on data sampled every h" in (
-        _one_error_line(capsys)
+        one_error_line(capsys)
     )
 
 
@@ -240,21 +234,21 @@ def test_predict_needs_the_metadata_of_fit(fitted, tmp_path, capsys):
     lone.write_bytes(fitted["model"].read_bytes())
     args = ["predict", str(lone), str(fitted["csv"]), "--output", str(tmp_path / "f.csv")]
     assert main(args) == 1
-    assert "lone.pt.json: the metadata that sk-stfm fit writes" in _one_error_line(capsys)
+    assert "lone.pt.json: the metadata that sk-stfm fit writes" in one_error_line(capsys)
     (tmp_path / "lone.pt.json").write_text(json.dumps({"format": "something-else"}))
     assert main(args) == 1
-    assert "not the metadata of an sk-stfm fit model" in _one_error_line(capsys)
+    assert "not the metadata of an sk-stfm fit model" in one_error_line(capsys)
     metadata = json.loads(fitted["model"].with_name("hourly.pt.json").read_text())
     (tmp_path / "lone.pt.json").write_text(json.dumps({**metadata, "format_version": 99}))
     assert main(args) == 1
-    assert "metadata format version 99" in _one_error_line(capsys)
+    assert "metadata format version 99" in one_error_line(capsys)
     (tmp_path / "lone.pt.json").write_text(json.dumps({**metadata, "history": 12}))
     assert main(args) == 1
-    assert "does not belong to" in _one_error_line(capsys)
+    assert "does not belong to" in one_error_line(capsys)
     assert (
         main(["predict", str(tmp_path / "none.pt"), str(fitted["csv"]), "--output", "f.csv"]) == 1
     )
-    assert "no such model file" in _one_error_line(capsys)
+    assert "no such model file" in one_error_line(capsys)
 
 
 def test_model_specs_read_python_literals():
@@ -312,4 +306,4 @@ def test_times_that_do_not_increase_are_refused(tmp_path, capsys):
     path = tmp_path / "descending.csv"
     frame.iloc[::-1].to_csv(path)
     assert main(["describe", str(path)]) == 1
-    assert "must increase strictly" in _one_error_line(capsys)
+    assert "must increase strictly" in one_error_line(capsys)
