@@ -111,7 +111,8 @@ def test_evaluate_beats_the_last_value_on_a_daily_cycle(load, strategy):
 
 
 def test_update_without_params_moves_the_origin_not_the_weights(load):
-    forecaster = STFMForecaster(_model(), history=48).fit(load[:500], fh=DAY)
+    # The network forecasts, whatever a naive rule would score on this short series.
+    forecaster = STFMForecaster(_model(), history=48, baseline=None).fit(load[:500], fh=DAY)
     before, weights, model = forecaster.predict(), _weights(forecaster), forecaster.estimator_
     forecaster.update(load[500:524], update_params=False)
     after = forecaster.predict()
@@ -369,3 +370,40 @@ def test_too_short_series_names_the_minimum_length():
 def test_invalid_history_is_refused(history, error, message):
     with pytest.raises(error, match=message):
         STFMForecaster(_tiny(), history=history).fit(load_shampoo_sales(), fh=[1])
+
+
+def _monthly(n_steps=72, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_steps)
+    values = 100 + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(size=n_steps)
+    index = pd.period_range("2000-01", periods=n_steps, freq="M")
+    return pd.Series(values, index=index, name="sales")
+
+
+def test_a_model_that_loses_to_seasonal_naive_on_the_held_out_end_hands_over():
+    from sk_stfm.datasets import seasonal_naive_forecast
+
+    y = _monthly()
+    untrained = STForecaster(backbone="dlinear", max_epochs=1, lr=1e-8, random_state=0)
+    forecaster = STFMForecaster(untrained).fit(y, fh=list(range(1, 13)))
+    errors = forecaster.validation_errors_
+    assert set(errors) == {"model", "naive", "seasonal_naive"} and forecaster.period_ == 12
+    assert forecaster.strategy_ == "seasonal_naive" == min(errors, key=errors.get)
+    expected = seasonal_naive_forecast(y.to_numpy()[:, None, None], 12, 12, origins=[len(y)])
+    np.testing.assert_allclose(forecaster.predict().to_numpy(), expected.ravel())
+    # The held-out error of the rule is its error on the last 12 steps.
+    truth, before = y.to_numpy()[-12:], y.to_numpy()[-24:-12]
+    assert errors["seasonal_naive"] == pytest.approx(np.mean(np.abs(truth - before)))
+
+
+def test_baseline_none_always_forecasts_with_the_network():
+    y = _monthly()
+    untrained = STForecaster(backbone="dlinear", max_epochs=1, lr=1e-8, random_state=0)
+    forecaster = STFMForecaster(untrained, baseline=None).fit(y, fh=[1, 2, 3])
+    assert forecaster.strategy_ == "model" and forecaster.validation_errors_ == {}
+    window = y.to_numpy()[-forecaster.history_ :].reshape(1, -1, 1, 1)
+    np.testing.assert_allclose(
+        forecaster.predict().to_numpy(), forecaster.estimator_.predict(window).ravel()
+    )
+    with pytest.raises(ValueError, match="baseline must be"):
+        STFMForecaster(untrained, baseline="always").fit(y, fh=[1])

@@ -68,7 +68,8 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The reconstruction model; it needs a learned encoder.
     objective : str, Masked or None, default=None
         ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`;

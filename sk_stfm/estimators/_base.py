@@ -30,7 +30,7 @@ from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
 from ..utils._test_params import TestParamsMixin
-from ._backbone_config import BackboneConfig, resolve_backbone
+from ._backbone_config import BackboneConfig, PatchTSTConfig, resolve_backbone
 from ._checkpoint import (
     AtomicCheckpoint,
     ResumableEarlyStopping,
@@ -184,7 +184,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The model: a registered name (see
         :func:`~sk_stfm.backbones.list_backbones`) or a configuration such as
         ``PatchTSTConfig(d_model=32)``.
@@ -411,8 +412,20 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
 
     def _backbone_choice(self):
-        """The ``backbone`` parameter, or what the task's ``"auto"`` stands for."""
-        return self._default_backbone if self.backbone == AUTO else self.backbone
+        """The ``backbone`` parameter, or what the task's ``"auto"`` stands for.
+
+        ``"auto"`` is the task's default backbone (PatchTST), or an MLP over
+        the whole window when the window is shorter than one of PatchTST's
+        patches (a short series' look-back).
+        """
+        if self.backbone != AUTO:
+            return self.backbone
+        if (
+            self._default_backbone == "patchtst"
+            and self.window_shape_[0] < PatchTSTConfig().patch_len
+        ):
+            return "mlp"
+        return self._default_backbone
 
     def _fitted_adapter(self):
         """The adapter of the fit, or None (also for subclasses that resolve
@@ -633,7 +646,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         validation = None
         if validation_data is not None:
             val_windows, val_targets = self._validate_validation_data(validation_data)
-            val_windows, val_targets = self._scale_inputs(val_windows), self._scale_targets(val_targets)
+            val_windows, val_targets = (
+                self._scale_inputs(val_windows),
+                self._scale_targets(val_targets),
+            )
             validation = WindowDataset(
                 _as_tensor(self._fill_missing(val_windows)), _as_target(val_targets)
             )

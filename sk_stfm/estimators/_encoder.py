@@ -22,7 +22,8 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The encoder; it needs learned encoder weights (not ``"dlinear"``).
     objective : str, BaseObjective or None, default=None
         ``None`` and ``"contrastive"`` mean

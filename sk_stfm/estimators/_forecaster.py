@@ -40,7 +40,8 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The model: a registered name (``"dlinear"``, ``"patchtst"``,
         ``"mlp"``, see :func:`~sk_stfm.backbones.list_backbones`) or a
         configuration such as ``PatchTSTConfig(d_model=32)``, whose

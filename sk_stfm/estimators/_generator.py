@@ -28,7 +28,8 @@ class STGenerator(BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The network reading the noisy windows.
     objective : str, Diffusion or None, default=None
         ``None`` and ``"diffusion"`` mean

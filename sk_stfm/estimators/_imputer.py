@@ -71,7 +71,8 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The model, whose head outputs the whole window (see
         :class:`STForecaster`); it needs a learned encoder.
     objective : str, Masked, Diffusion or None, default=None

@@ -21,7 +21,8 @@ class BaseWindowTaskEstimator(BaseSTEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``.
+        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
+        than one of its 16-step patches; recorded in ``backbone_``.
         The model; its head outputs whole windows.
     objective : str, BaseObjective or None, default=None
         The self-supervised objective; ``None`` means the task's default.

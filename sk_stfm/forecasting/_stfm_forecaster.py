@@ -11,7 +11,8 @@ from ..data import make_windows
 from ..data._validation import check_int
 from ..estimators import DLinearConfig, MLPConfig, STForecaster
 from ..objectives import Diffusion
-from ._history import resolve_history
+from ._baseline_choice import MAX_WINDOWS, choose_strategy, mean_absolute_error, naive_forecasts
+from ._history import dominant_period, resolve_history
 from ._observations import Observations
 
 
@@ -62,6 +63,17 @@ class STFMForecaster(BaseForecaster):
     stride : int, default=1
         Steps between the starts of consecutive training windows; a larger
         stride trains on fewer windows of a long series.
+    baseline : {"auto"} or None, default="auto"
+        ``"auto"``: when the series gives fewer than 500 training windows
+        (too few for the network to validate itself), hold out its last
+        ``max(fh)`` steps, fit the network on the steps before them and
+        compare its error there (MAE over nodes and targets) with the naive
+        (last value) and seasonal naive (period of ``describe``) forecasts
+        from the same origin; the rule with the lowest error forecasts, the
+        network on ties. The choice is ``strategy_``, the errors
+        ``validation_errors_``. The network is fitted on the whole series
+        in every case. Probabilistic estimators are not checked. ``None``
+        always forecasts with the network.
 
     Attributes
     ----------
@@ -73,6 +85,15 @@ class STFMForecaster(BaseForecaster):
     history_ : int
         Input steps of the windows: ``history``, or the one ``"auto"``
         chose for the series of the last fit.
+    strategy_ : {"model", "naive", "seasonal_naive"}
+        What forecasts: the fitted network, or the naive rule that beat it
+        on the held-out end of the series (see ``baseline``).
+    validation_errors_ : dict of str to float
+        Held-out MAE of each candidate of ``baseline="auto"`` (empty when no
+        check ran).
+    period_ : int or None
+        Season length of the seasonal naive forecast (strongest period of
+        :func:`~sk_stfm.taxonomy.describe`), or ``None``.
 
     See Also
     --------
@@ -169,10 +190,11 @@ class STFMForecaster(BaseForecaster):
         "fit_is_empty": False,
     }
 
-    def __init__(self, estimator=None, history="auto", stride=1):
+    def __init__(self, estimator=None, history="auto", stride=1, baseline="auto"):
         self.estimator = estimator
         self.history = history
         self.stride = stride
+        self.baseline = baseline
         super().__init__()
 
     def __dynamic_tags__(self):
@@ -229,11 +251,42 @@ class STFMForecaster(BaseForecaster):
                 f"{self.horizon_} = {needed} (one training window); pass a longer series "
                 "or lower history."
             )
-        X_windows, y_windows = make_windows(observations.values(), history, self.horizon_, stride)
         estimator = _default_estimator() if self.estimator is None else self.estimator
-        # Targets are the first channels of the windows: y, not X.
-        self.estimator_ = clone(estimator).fit(X_windows, y_windows[..., : observations.n_targets])
+        if self.baseline not in ("auto", None):
+            raise ValueError(f'baseline must be "auto" or None; got {self.baseline!r}.')
+        targets = observations.targets
+        self.period_ = dominant_period(targets)
+        self.validation_errors_ = {}
+        self.strategy_ = "model"
+        n_windows = (n_steps - needed) // stride + 1
+        held_out = n_steps - self.horizon_
+        if (
+            self.baseline == "auto"
+            and not _is_probabilistic(estimator)
+            and n_windows < MAX_WINDOWS
+            and held_out >= needed
+        ):
+            # The network of the steps before the held-out end, from the same origin.
+            model = self._fit_clone(estimator, observations.values()[:held_out], history, stride)
+            window = observations.values()[held_out - history : held_out][None]
+            forecast = np.asarray(model.predict(window), dtype=np.float64)
+            forecast = forecast.reshape(self._forecast_shape())
+            truth = targets[held_out:]
+            errors = {"model": mean_absolute_error(forecast, truth)}
+            for name, naive in naive_forecasts(
+                targets, held_out, self.horizon_, self.period_
+            ).items():
+                errors[name] = mean_absolute_error(naive, truth)
+            self.validation_errors_ = errors
+            self.strategy_ = choose_strategy(errors)
+        self.estimator_ = self._fit_clone(estimator, observations.values(), history, stride)
         self.history_ = history
+
+    def _fit_clone(self, estimator, values, history, stride):
+        """A clone of ``estimator`` fitted on the windows of ``values``."""
+        X_windows, y_windows = make_windows(values, history, self.horizon_, stride)
+        # Targets are the first channels of the windows: y, not X.
+        return clone(estimator).fit(X_windows, y_windows[..., : self._observations.n_targets])
 
     def _update(self, y, X=None, update_params=True):
         """Append the new steps; with ``update_params``, refit on all of them.
@@ -286,8 +339,14 @@ class STFMForecaster(BaseForecaster):
         y_pred : pd.DataFrame
             Point forecasts in the layout of ``y``.
         """
-        forecast = np.asarray(self.estimator_.predict(self._last_window()), dtype=np.float64)
-        forecast = forecast.reshape(self._forecast_shape())
+        if self.strategy_ == "model":
+            forecast = np.asarray(self.estimator_.predict(self._last_window()), dtype=np.float64)
+            forecast = forecast.reshape(self._forecast_shape())
+        else:
+            targets = self._observations.targets
+            forecast = naive_forecasts(targets, len(targets), self.horizon_, self.period_)[
+                self.strategy_
+            ]
         return self._forecast_frame(forecast, fh, pd.Index(self._get_varnames()))
 
     def _forecast_shape(self):
