@@ -304,7 +304,7 @@ def _tiny(**params):
     ],
 )
 def test_auto_history_rule(n_steps, horizon, period, expected):
-    from sk_stfm.forecasting._history import auto_history
+    from sk_stfm.taxonomy._history import auto_history
 
     assert auto_history(n_steps, horizon, period) == expected
 

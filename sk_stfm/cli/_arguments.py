@@ -25,6 +25,22 @@ def require_matplotlib():
     return plt
 
 
+def positive_int_or_auto(text):
+    """``argparse`` type: ``auto`` (resolved from the data in ``fit``) or an integer of at least 1.
+
+    Parameters
+    ----------
+    text : str
+        The argument.
+
+    Returns
+    -------
+    value : int or "auto"
+        The integer, or ``"auto"``.
+    """
+    return "auto" if text == "auto" else positive_int(text)
+
+
 def positive_int(text):
     """``argparse`` type: an integer of at least 1.
 

@@ -7,8 +7,15 @@ import time
 
 import numpy as np
 
+from ..taxonomy._history import resolve_history
 from ..utils._tags import WINDOW_KINDS
-from ._arguments import add_data_arguments, positive_float, positive_int, seed
+from ._arguments import (
+    add_data_arguments,
+    positive_float,
+    positive_int,
+    positive_int_or_auto,
+    seed,
+)
 from ._data import (
     check_window_data,
     holdout_windows,
@@ -273,7 +280,10 @@ def fit_model(args):
         )
     data, table_layout = load_data(args.data, args.layout, args.adjacency, return_layout=True)
     check_window_data(data, "fit")
-    history, horizon = args.history, args.horizon
+    horizon = args.horizon
+    # "auto": the look-back sktime's forecaster would choose, from the training steps.
+    n_train = training_steps(data.n_steps, args.test_fraction)
+    history = resolve_history(args.history, data.values[:n_train], horizon)
     spatial = _spatial_parameter(data)
     _check_backbone(config, args.model, data, history, horizon, spatial)
     X_train, y_train, X_test, y_test, mean, std = holdout_windows(
@@ -399,16 +409,31 @@ def add_fit_command(commands):
         help="backbone name with optional parameters, e.g. dlinear or patchtst:d_model=32,n_layers=2",
     )
     parser.add_argument("--output", required=True, help="path of the model file (e.g. model.pt)")
-    parser.add_argument("--history", type=positive_int, default=12, help="input window (steps)")
+    parser.add_argument(
+        "--history",
+        type=positive_int_or_auto,
+        default="auto",
+        help="input window (steps); auto: from the length and period of the training part",
+    )
     parser.add_argument("--horizon", type=positive_int, default=12, help="forecast horizon (steps)")
     parser.add_argument(
         "--objective", default="regression", help="training objective: regression, masked, ..."
     )
-    parser.add_argument("--max-epochs", type=positive_int, default=20, help="training epochs")
+    parser.add_argument(
+        "--max-epochs",
+        type=positive_int_or_auto,
+        default="auto",
+        help="training epochs; auto: resolved from the number of windows",
+    )
     parser.add_argument(
         "--budget", type=positive_float, default=None, help="training time budget in seconds"
     )
-    parser.add_argument("--batch-size", type=positive_int, default=64, help="windows per batch")
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int_or_auto,
+        default="auto",
+        help="windows per batch; auto: resolved from the number of windows",
+    )
     parser.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
     parser.add_argument("--seed", type=seed, default=0, help="random seed")
     parser.add_argument(

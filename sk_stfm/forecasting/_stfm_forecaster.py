@@ -11,8 +11,8 @@ from ..data import make_windows
 from ..data._validation import check_int
 from ..estimators import DLinearConfig, MLPConfig, STForecaster
 from ..objectives import Diffusion
+from ..taxonomy._history import dominant_period, resolve_history
 from ._baseline_choice import MAX_WINDOWS, choose_strategy, mean_absolute_error, naive_forecasts
-from ._history import dominant_period, resolve_history
 from ._observations import Observations
 
 

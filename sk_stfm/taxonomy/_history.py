@@ -9,7 +9,7 @@ it until enough windows are left.
 
 import numpy as np
 
-from ..taxonomy import describe
+from ._describe import describe
 
 #: Shortest history "auto" gives: a few steps of context, so that a
 #: series of a dozen steps still gives several windows. (A patch model
@@ -39,7 +39,7 @@ def min_length(horizon):
 
     Examples
     --------
-    >>> from sk_stfm.forecasting._history import min_length
+    >>> from sk_stfm.taxonomy._history import min_length
     >>> min_length(12)
     16
     """
@@ -97,7 +97,7 @@ def auto_history(n_steps, horizon, period):
 
     Examples
     --------
-    >>> from sk_stfm.forecasting._history import auto_history
+    >>> from sk_stfm.taxonomy._history import auto_history
     >>> auto_history(144, 12, period=12)  # airline: two years
     24
     >>> auto_history(36, 12, period=None)  # shampoo sales: 12 windows left
