@@ -307,3 +307,26 @@ def test_times_that_do_not_increase_are_refused(tmp_path, capsys):
     frame.iloc[::-1].to_csv(path)
     assert main(["describe", str(path)]) == 1
     assert "must increase strictly" in one_error_line(capsys)
+
+
+def test_fit_defaults_resolve_history_and_schedule_from_the_data(tmp_path, capsys):
+    """Without --history, --max-epochs and --batch-size the data decide, and the
+    model beats the seasonal naive forecast on a seasonal series it was not tuned on."""
+    from sk_stfm.cli._data import training_steps
+    from sk_stfm.taxonomy._history import resolve_history
+
+    frame = _hourly_frame(N_STEPS + HORIZON)
+    csv = tmp_path / "hourly.csv"
+    frame.to_csv(csv)
+    model = tmp_path / "hourly.pt"
+    assert main(["fit", str(csv), "--model", "dlinear", "--output", str(model),
+                 "--horizon", str(HORIZON)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    sidecar = json.loads(model.with_name("hourly.pt.json").read_text())
+    values = frame.to_numpy()[:, None, :]
+    expected = resolve_history("auto", values[: training_steps(len(frame), 0.2)], HORIZON)
+    assert sidecar["history"] == expected != 12
+    errors = {line.split("MAE")[0].strip(): float(line.split("MAE")[1].split()[0])
+              for line in out.splitlines() if "MAE" in line}  # fmt: skip
+    seasonal = next(value for name, value in errors.items() if name.startswith("seasonal naive"))
+    assert errors["dlinear"] < seasonal
