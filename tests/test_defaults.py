@@ -205,3 +205,25 @@ def test_classifier_defaults_learn_a_shape_a_majority_vote_misses():
     clf = STClassifier(random_state=0).fit(X[:30], y[:30])
     assert clf.validation_fraction_ == 0.0 and clf.lr_schedule_ == "cosine"
     assert clf.score(X[30:], y[30:]) >= 0.9
+
+
+def test_auto_learning_rate_is_the_backbones_registered_one():
+    import dataclasses
+
+    from sk_stfm.backbones import get_backbone, register_backbone, unregister_backbone
+
+    spec = get_backbone("mlp")
+    register_backbone(
+        "mlp_slow", spec.cls, spec.tags, "an MLP registered with its own rate", lr=2e-4
+    )
+    try:
+        X, y = make_windows(_seasonal(200), history=24, horizon=6)
+        model = STForecaster(backbone="mlp_slow", max_epochs=2, random_state=0).fit(X, y)
+        assert model.lr_ == 2e-4
+        assert model.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(2e-4)
+        assert STForecaster(backbone="mlp", max_epochs=1, lr=5e-3).fit(X, y).lr_ == 5e-3
+        assert dataclasses.replace(spec).lr == 1e-3
+    finally:
+        unregister_backbone("mlp_slow")
+    with pytest.raises(TypeError, match="lr must be a positive float"):
+        register_backbone("bad", spec.cls, spec.tags, "bad", lr=0.0)

@@ -47,6 +47,9 @@ class BackboneSpec:
         requires.
     description : str
         One line for listings.
+    lr : float, default=1e-3
+        The Adam learning rate an estimator's ``lr="auto"`` trains the
+        backbone with.
 
     Examples
     --------
@@ -63,9 +66,10 @@ class BackboneSpec:
     cls: type
     tags: STFMTags
     description: str
+    lr: float = 1e-3
 
 
-def register_backbone(name, cls, tags, description, *, overwrite=False):
+def register_backbone(name, cls, tags, description, *, lr=1e-3, overwrite=False):
     """Register a backbone class under a name.
 
     Parameters
@@ -79,6 +83,9 @@ def register_backbone(name, cls, tags, description, *, overwrite=False):
         Its capabilities.
     description : str
         One line for listings.
+    lr : float, default=1e-3
+        Learning rate of ``lr="auto"`` (measured on outside data, see the
+        defaults benchmark).
     overwrite : bool, default=False
         Replace an existing entry of the same name instead of raising.
 
@@ -117,7 +124,9 @@ def register_backbone(name, cls, tags, description, *, overwrite=False):
         raise ValueError(
             f"A backbone named {name!r} is already registered; pass overwrite=True to replace it."
         )
-    spec = BackboneSpec(name=name, cls=cls, tags=tags, description=str(description))
+    if not isinstance(lr, float) or not lr > 0:
+        raise TypeError(f"lr must be a positive float; got {lr!r}.")
+    spec = BackboneSpec(name=name, cls=cls, tags=tags, description=str(description), lr=lr)
     _REGISTRY[name] = spec
     return spec
 

@@ -150,7 +150,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         scaling="standard",
         max_epochs="auto",
         batch_size="auto",
-        lr=1e-3,
+        lr="auto",
         lr_schedule="auto",
         optimizer="adam",
         weight_decay=0.0,

@@ -163,6 +163,7 @@ _INFERENCE_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 # Fitted attributes of the resolved schedule and of the scaling (saved by ``save``).
 SCHEDULE_ATTRIBUTES = (
+    "lr_",
     "batch_size_",
     "max_epochs_",
     "patience_",
@@ -229,7 +230,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         "window_shape": [tuple, list, None],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({AUTO})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({AUTO})],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({AUTO})],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
@@ -258,7 +259,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         scaling="standard",
         max_epochs="auto",
         batch_size="auto",
-        lr=1e-3,
+        lr="auto",
         lr_schedule="auto",
         optimizer="adam",
         weight_decay=0.0,
@@ -496,7 +497,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             if policy == "plateau" and not has_validation:
                 policy = "constant"
             callbacks.append(
-                ("lr_schedule", ScheduledLearningRate(policy, self.lr, self.max_epochs_))
+                ("lr_schedule", ScheduledLearningRate(policy, self.lr_, self.max_epochs_))
             )
         # Checkpoints belong to the task stage; a pre-training stage is short
         # and starts from scratch.
@@ -554,7 +555,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             module=module,
             criterion=criterion,
             optimizer=optimizer,
-            lr=self.lr,
+            lr=self.lr_,
             optimizer__weight_decay=self.weight_decay,
             max_epochs=self.max_epochs_ if max_epochs is None else max_epochs,
             batch_size=self.batch_size_,
@@ -716,6 +717,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         self.patience_ = schedule.patience
         self.validation_fraction_ = schedule.validation_fraction
         self.lr_schedule_ = schedule.lr_schedule
+        self.lr_ = self._auto_lr() if self.lr == AUTO else float(self.lr)
+
+    def _auto_lr(self):
+        """``lr="auto"``: the learning rate registered with the backbone."""
+        adapter = self._fitted_adapter()
+        if adapter is not None and adapter.replaces_backbone:
+            return 1e-3
+        return self.backbone_.spec().lr
 
     def _fit_scaling(self, windows, targets):
         """Learn the scaling statistics; return the scaled windows and targets."""

@@ -33,8 +33,10 @@ TRAINING_PARAMETERS = """\
         Windows per optimization step. ``"auto"``: ``min(64, max(8, 2 **
         floor(log2(n / 16))))`` for ``n`` training windows, so small data
         still takes many steps.
-    lr : float, default=1e-3
-        Initial learning rate.
+    lr : float or "auto", default="auto"
+        Initial learning rate. ``"auto"``: the one registered with the
+        backbone (:class:`~sk_stfm.backbones.BackboneSpec`, ``lr``; 1e-3 for
+        every built-in backbone), 1e-3 for a language-model adapter.
     lr_schedule : {"auto", "constant", "cosine", "plateau"}, default="auto"
         ``"cosine"`` decays the rate to zero over ``max_epochs``;
         ``"plateau"`` halves it whenever the validation loss has not
@@ -97,7 +99,7 @@ TRAINING_PARAMETERS = """\
 """
 
 SCHEDULE_ATTRIBUTES = """\
-    batch_size_, max_epochs_, patience_, validation_fraction_, lr_schedule_ : int, float, str or None
+    lr_, batch_size_, max_epochs_, patience_, validation_fraction_, lr_schedule_ : float, int, str or None
         The training schedule the fit used: the parameters of the same
         names, with ``"auto"`` resolved from the data.
     input_mean_, input_scale_ : ndarray of shape (n_nodes, n_channels) or None

@@ -85,9 +85,11 @@ class CandidateSpace:
             )
         if "lr" in params:
             low, high = self.lr_range
-            params["lr"] = trial.suggest_float(
-                "lr", params["lr"] * low, params["lr"] * high, log=True
-            )
+            # "auto" searches around the rate registered with the backbone.
+            lr = params["lr"]
+            if lr == "auto":
+                lr = params["backbone"].spec().lr if name is not None else 1e-3
+            params["lr"] = trial.suggest_float("lr", lr * low, lr * high, log=True)
         return params
 
 
