@@ -12,6 +12,7 @@ from ..data._validation import check_int
 from ..estimators import DLinearConfig, MLPConfig, STForecaster
 from ..objectives import Diffusion
 from ..taxonomy._history import dominant_period, resolve_history
+from ..taxonomy._season import calendar_period
 from ._baseline_choice import MAX_WINDOWS, choose_strategy, mean_absolute_error, naive_forecasts
 from ._observations import Observations
 
@@ -68,7 +69,7 @@ class STFMForecaster(BaseForecaster):
         (too few for the network to validate itself), hold out its last
         ``max(fh)`` steps, fit the network on the steps before them and
         compare its error there (MAE over nodes and targets) with the naive
-        (last value) and seasonal naive (period of ``describe``) forecasts
+        (last value) and seasonal naive (``period_``) forecasts
         from the same origin; the rule with the lowest error forecasts, the
         network on ties. The choice is ``strategy_``, the errors
         ``validation_errors_``. The network is fitted on the whole series
@@ -92,8 +93,10 @@ class STFMForecaster(BaseForecaster):
         Held-out MAE of each candidate of ``baseline="auto"`` (empty when no
         check ran).
     period_ : int or None
-        Season length of the seasonal naive forecast (strongest period of
-        :func:`~sk_stfm.taxonomy.describe`), or ``None``.
+        Season length of the seasonal naive forecast: the calendar season
+        of the index (12 months, 4 quarters, 52 weeks, the day of sub-daily
+        steps), else the strongest period of
+        :func:`~sk_stfm.taxonomy.describe`, else ``None``.
 
     See Also
     --------
@@ -255,7 +258,9 @@ class STFMForecaster(BaseForecaster):
         if self.baseline not in ("auto", None):
             raise ValueError(f'baseline must be "auto" or None; got {self.baseline!r}.')
         targets = observations.targets
-        self.period_ = dominant_period(targets)
+        # The calendar season of the index is exact; a period estimated from
+        # a short series is not (it is the fallback, e.g. lynx's 10 years).
+        self.period_ = calendar_period(observations.index) or dominant_period(targets)
         self.validation_errors_ = {}
         self.strategy_ = "model"
         n_windows = (n_steps - needed) // stride + 1

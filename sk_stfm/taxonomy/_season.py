@@ -63,3 +63,59 @@ def seasonal_period(profile):
     return None, (
         f"no period found by describe and no calendar season of {format_duration(step)} steps"
     )
+
+
+# Steps per year of the calendar frequencies whose step has no fixed length.
+_PER_YEAR = {"M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4}
+
+
+def calendar_period(index):
+    """The calendar season of a regular time index, from its frequency.
+
+    The season a forecaster of such data usually repeats: a year of months
+    (12) or quarters (4), a year of weeks (52), a week of days (7), a day of
+    sub-daily steps. Known exactly from the index, unlike a period
+    estimated from a short, noisy series.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        Time index (``PeriodIndex`` or ``DatetimeIndex`` with a frequency).
+
+    Returns
+    -------
+    period : int or None
+        Steps per season; ``None`` for an index without a frequency, or one
+        without a calendar season (years, irregular steps).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sk_stfm.taxonomy._season import calendar_period
+    >>> calendar_period(pd.period_range("2000-01", periods=24, freq="M"))
+    12
+    >>> calendar_period(pd.date_range("2024-01-01", periods=96, freq="30min"))
+    48
+    >>> calendar_period(pd.period_range("1900", periods=20, freq="Y")) is None
+    True
+    """
+    freq = getattr(index, "freq", None)
+    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
+        freq = pd.infer_freq(index)
+    if freq is None:
+        return None
+    offset = pd.tseries.frequencies.to_offset(freq)
+    code = offset.rule_code.split("-")[0].upper()
+    if code in _PER_YEAR:
+        return _PER_YEAR[code] // max(int(getattr(offset, "n", 1)), 1) or None
+    if code.startswith("W"):
+        return 52
+    try:
+        step = pd.Timedelta(offset)
+    except (TypeError, ValueError):  # years: no fixed length and no season
+        return None
+    if step == _DAY:
+        return 7
+    if pd.Timedelta(0) < step < _DAY and _DAY % step == pd.Timedelta(0):
+        return int(_DAY // step)
+    return None
