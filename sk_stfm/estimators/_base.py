@@ -624,11 +624,11 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         targets = self._training_targets(windows, y, reset=True)
         self._resolve_components(windows.shape[2])
         self._resolve_schedule(len(windows), explicit_validation=validation_data is not None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
-            mean = np.nanmean(windows, axis=(0, 1))
-        self.fill_values_ = np.where(np.isnan(mean), 0.0, mean)
-        windows, targets = self._fit_scaling(windows, targets)
+        # One pass over the windows gives the fill of never-observed inputs
+        # (the training mean, 0 where none) and the scaling statistics.
+        statistics = window_statistics(windows)
+        self.fill_values_ = statistics[0].astype(windows.dtype)
+        windows, targets = self._fit_scaling(windows, targets, statistics)
         if self._is_generative():
             horizon, n_targets = self._output_shape()
             # A generative adapter (prompting) trains no network: it keeps
@@ -726,15 +726,16 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             return 1e-3
         return self.backbone_.spec().lr
 
-    def _fit_scaling(self, windows, targets):
-        """Learn the scaling statistics; return the scaled windows and targets."""
+    def _fit_scaling(self, windows, targets, statistics):
+        """Keep the inputs' ``statistics`` (mean, scale) and learn the targets';
+        return the scaled windows and targets."""
         self.input_mean_ = self.input_scale_ = None
         self.output_mean_ = self.output_scale_ = None
         # A generative adapter (prompting) writes the numbers it is given
         # into its prompt and scales them its own way.
         if self.scaling is None or self._is_generative():
             return windows, targets
-        self.input_mean_, self.input_scale_ = window_statistics(windows)
+        self.input_mean_, self.input_scale_ = statistics
         if self._output_units == "targets" and np.issubdtype(targets.dtype, np.floating):
             mean, scale, _ = target_statistics(self.input_mean_, self.input_scale_, targets)
             self.output_mean_, self.output_scale_ = mean, scale

@@ -272,8 +272,9 @@ class STFMForecaster(BaseForecaster):
             and held_out >= needed
         ):
             # The network of the steps before the held-out end, from the same origin.
-            model = self._fit_clone(estimator, observations.values()[:held_out], history, stride)
-            window = observations.values()[held_out - history : held_out][None]
+            values = observations.values()
+            model = self._fit_clone(estimator, values[:held_out], history, stride)
+            window = values[held_out - history : held_out][None]
             forecast = np.asarray(model.predict(window), dtype=np.float64)
             forecast = forecast.reshape(self._forecast_shape())
             truth = targets[held_out:]
