@@ -1,4 +1,4 @@
-"""Optuna search on Los-loop, killed with SIGKILL and resumed (issue 8's must-show).
+"""Optuna search on Los-loop, killed with SIGKILL and resumed: the search goes on where it stopped.
 
 Runs ``sk-stfm tune los_loop`` over backbone in {dlinear, patchtst, gwnet} x
 objective in {regression, masked} with a journal storage, kills the process

@@ -910,3 +910,74 @@ def test_concurrent_predictions_equal_serial_ones():
         concurrent = list(pool.map(fitted.predict, batches * 4))
     for index, prediction in enumerate(concurrent):
         np.testing.assert_array_equal(prediction, serial[index % len(batches)])
+
+
+# ------------------------------------- kill and resume: the other estimator families
+# The same kill-and-resume contract for the estimators of irregular
+# sequences (raw trajectories), which train on the same skorch base.
+SEQUENCE_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import torch
+    from skorch.callbacks import Callback
+    from sequence_fixtures import sequences_for
+    from sk_stfm.utils import all_estimators
+
+    torch.set_num_threads(1)
+    mode, name, checkpoint_dir, out, max_epochs = sys.argv[1:6]
+    cls = dict(all_estimators())[name]
+
+    class Slow(Callback):
+        # From epoch 2 on the fit waits for the parent's kill.
+        def on_epoch_end(self, net, **kwargs):
+            time.sleep(300 if len(net.history) >= 2 else 0.2)
+
+    params = {
+        **cls.get_test_params()[0],
+        "max_epochs": int(max_epochs),
+        "random_state": 0,
+        "checkpoint_dir": None if mode == "reference" else checkpoint_dir,
+        "resume": mode == "resume",
+        "callbacks": [("slow", Slow())] if mode == "killed" else None,
+    }
+    model = cls(**params)
+    sequences, labels = sequences_for(model)
+    model.fit(sequences) if labels is None else model.fit(sequences, labels)
+    torch.save(
+        {"state_dict": model.net_.module_.state_dict(), "epochs": model.net_.history[:, "epoch"]},
+        out,
+    )
+    """
+)
+SEQUENCE_FAMILIES = ["NextLocationPredictor", "TrajectoryClassifier", "TrajectoryEncoder"]
+
+
+def _sequence_child(tmp_path, mode, name, checkpoint_dir, max_epochs=4):
+    script = tmp_path / "sequence_child.py"
+    script.write_text(SEQUENCE_CHILD)
+    out = tmp_path / f"{mode}.pt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(PACKAGE.parent)])}
+    process = subprocess.Popen(
+        [sys.executable, str(script), mode, name, str(checkpoint_dir), str(out), str(max_epochs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    return process, out
+
+
+@POSIX_ONLY
+@pytest.mark.parametrize("name", SEQUENCE_FAMILIES)
+def test_sequence_estimators_killed_with_sigkill_resume_to_the_uninterrupted_weights(
+    tmp_path, name
+):
+    reference = _finish(*_sequence_child(tmp_path, "reference", name, tmp_path / "unused"))
+    checkpoint_dir = tmp_path / "checkpoints"
+    process, _ = _sequence_child(tmp_path, "killed", name, checkpoint_dir)
+    killed_after = _kill_after(process, checkpoint_dir, 2)
+    assert 2 <= killed_after < 4
+
+    resumed = _finish(*_sequence_child(tmp_path, "resume", name, checkpoint_dir))
+    assert resumed["epochs"] == reference["epochs"] == [1, 2, 3, 4]
+    assert _max_abs_difference(resumed["state_dict"], reference["state_dict"]) <= 1e-6

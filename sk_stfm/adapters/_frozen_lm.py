@@ -4,7 +4,7 @@ import numbers
 
 from sklearn.utils._param_validation import Interval
 
-from ..backbones._registry import _TEMPORAL_TAGS
+from ..backbones._registry import TEMPORAL_TAGS
 from ._base import BaseAdapter
 from ._language_models import describe_lm, load_language_model
 from ._lm_backbone import LanguageModelBackbone, freeze_except, truncate_blocks
@@ -51,7 +51,7 @@ class LanguageModelAdapter(BaseAdapter):
             ``learned_encoder`` capability, so self-supervised objectives that
             pre-train an encoder are refused with a clear message.
         """
-        return _TEMPORAL_TAGS
+        return TEMPORAL_TAGS
 
     @property
     def backbone_name(self):

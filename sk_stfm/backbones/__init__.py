@@ -1,4 +1,4 @@
-"""Backbones: pure :mod:`torch` modules and a registry of their capabilities.
+"""Backbones: pure :mod:`torch` modules, their configurations, and the registry.
 
 Every backbone is built as ``Backbone(n_steps, n_nodes, n_channels, horizon,
 n_targets=None, **hyperparameters)`` and maps windows of shape
@@ -6,18 +6,30 @@ n_targets=None, **hyperparameters)`` and maps windows of shape
 ``(batch, horizon, n_nodes, n_targets)``. ``encode`` returns the
 representation before the ``head``, and ``reset_head`` swaps the head for a
 new horizon or output size when fine-tuning a pre-trained encoder.
+
+Each backbone module ends with its one :func:`register_backbone` call, which
+declares everything the package knows about it and makes its configuration
+class (``PatchTSTConfig``, ...), the scikit-learn object that
+``backbone=`` and ``backbone__<name>`` parameters set.
 """
 
 from ._base import BaseBackbone
-from ._convlstm import ConvLSTM
-from ._dlinear import DLinear
+from ._config import (
+    BackboneConfig,
+    EventBackboneConfig,
+    RegisteredBackbone,
+    TrajectoryBackboneConfig,
+)
+from ._convlstm import ConvLSTM, ConvLSTMConfig
+from ._dlinear import DLinear, DLinearConfig
 from ._graph import LowRankAdjacency, SparseOperator, normalized_adjacency
-from ._gwnet import GraphWaveNet
+from ._gwnet import GraphWaveNet, GraphWaveNetConfig
 from ._layers import ByteDropout, TokenBatchNorm, TransformerEncoderLayer
-from ._mlp import MLPBackbone
-from ._patchtst import PatchTST
+from ._mlp import MLPBackbone, MLPConfig
+from ._patchtst import PatchTST, PatchTSTConfig
 from ._registry import (
     BackboneSpec,
+    BackboneTraits,
     compatible_backbones,
     get_backbone,
     list_backbones,
@@ -25,38 +37,65 @@ from ._registry import (
     unregister_backbone,
 )
 from ._revin import RevIN
-from ._simvp import SimVP
-from ._st_patch_transformer import STPatchTransformer
-from ._st_transformer import STTransformer
-from ._stid import STID
-from ._tgcn import TGCN
-from ._tpp import RMTPP, BaseTPP, LogNormMixTPP, TransformerHawkes
-from ._trajectory_transformer import TrajectoryTransformer
+from ._simvp import SimVP, SimVPConfig
+from ._st_patch_transformer import STPatchTransformer, STPatchTransformerConfig
+from ._st_transformer import STTransformer, STTransformerConfig
+from ._stid import STID, STIDConfig
+from ._tgcn import TGCN, TGCNConfig
+from ._tpp import (
+    RMTPP,
+    BaseTPP,
+    LogNormMixConfig,
+    LogNormMixTPP,
+    RMTPPConfig,
+    TransformerHawkes,
+    TransformerHawkesConfig,
+)
+from ._trajectory_transformer import TrajectoryTransformer, TrajectoryTransformerConfig
 
 __all__ = [
+    "BackboneConfig",
     "BackboneSpec",
+    "BackboneTraits",
     "BaseBackbone",
     "BaseTPP",
-    "ConvLSTM",
     "ByteDropout",
+    "ConvLSTM",
+    "ConvLSTMConfig",
     "DLinear",
+    "DLinearConfig",
+    "EventBackboneConfig",
     "GraphWaveNet",
+    "GraphWaveNetConfig",
+    "LogNormMixConfig",
     "LogNormMixTPP",
     "LowRankAdjacency",
     "MLPBackbone",
+    "MLPConfig",
     "PatchTST",
+    "PatchTSTConfig",
     "RMTPP",
+    "RMTPPConfig",
+    "RegisteredBackbone",
     "RevIN",
     "STID",
+    "STIDConfig",
     "STPatchTransformer",
+    "STPatchTransformerConfig",
     "STTransformer",
+    "STTransformerConfig",
     "SimVP",
+    "SimVPConfig",
     "SparseOperator",
     "TGCN",
+    "TGCNConfig",
     "TokenBatchNorm",
-    "TransformerHawkes",
+    "TrajectoryBackboneConfig",
     "TrajectoryTransformer",
+    "TrajectoryTransformerConfig",
     "TransformerEncoderLayer",
+    "TransformerHawkes",
+    "TransformerHawkesConfig",
     "compatible_backbones",
     "get_backbone",
     "list_backbones",

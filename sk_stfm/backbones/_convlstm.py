@@ -6,6 +6,7 @@ from torch import nn
 from ._base import BaseBackbone, _check_int
 from ._grid import resolve_grid_shape, to_frames
 from ._mlp import _UnflattenHead
+from ._registry import GRID_TAGS, SPATIAL_SEARCH_KINDS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -119,3 +120,21 @@ class ConvLSTM(BaseBackbone):
 
     def _make_head(self, horizon):
         return _UnflattenHead(sum(self.hidden_channels), horizon, self.n_channels)
+
+
+ConvLSTMConfig = register_backbone(
+    "convlstm",
+    ConvLSTM,
+    GRID_TAGS,
+    "ConvLSTM (Shi et al., 2015): an LSTM whose gates are convolutions over the grid.",
+    search_space={"hidden_channels": [(16,), (32,), (32, 32)]},
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(3, "recurrent convolutions over the grid", max_history=48),
+    sizes=lambda level, history, profile: {"hidden_channels": ((16,), (32, 32), (64, 64))[level]},
+    memory=lambda params, history, profile: (
+        profile.n_nodes * history * sum(params["hidden_channels"]) * 12
+    ),
+    width_parameters=("hidden_channels",),
+    test_params={"hidden_channels": (8,)},
+    test_fit_params={"max_epochs": 50, "lr": 3e-2, "patience": None},
+).config

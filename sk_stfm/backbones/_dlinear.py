@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._base import BaseBackbone, _check_int
+from ._registry import TEMPORAL_TAGS, BackboneTraits, register_backbone
 
 
 class SeriesDecomposition(nn.Module):
@@ -203,3 +204,28 @@ class DLinear(BaseBackbone):
 
     def _make_head(self, horizon):
         return _DLinearHead(self.n_steps, horizon, self.n_nodes * self.n_channels, self.individual)
+
+
+def _sizes(level, history, profile):
+    # The moving average must fit the window and be odd.
+    kernel = min(25, history if history % 2 else history - 1)
+    return {"kernel_size": max(kernel, 1)}
+
+
+def _memory(params, history, profile):
+    return profile.n_nodes * history * profile.n_channels * 4
+
+
+# DLinear's "encoder" is a fixed moving-average decomposition: nothing a
+# self-supervised stage could pre-train, so no "learned_encoder".
+DLinearConfig = register_backbone(
+    "dlinear",
+    DLinear,
+    TEMPORAL_TAGS,
+    "DLinear (Zeng et al., 2023): moving-average decomposition plus linear maps over time.",
+    search_space={"kernel_size": [13, 25, 49]},
+    searched_on=("series", "graph", "grid"),
+    traits=BackboneTraits(1, "linear maps over time: trains in seconds", True),
+    sizes=_sizes,
+    memory=_memory,
+).config

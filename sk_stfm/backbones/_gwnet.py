@@ -3,10 +3,12 @@
 import torch
 from torch import nn
 
+from ..utils._ranges import FloatRange, IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._graph import LowRankAdjacency, SparseOperator, normalized_adjacency
 from ._layers import BatchNorm1dAnyBatch, ByteDropout
 from ._mlp import _UnflattenHead
+from ._registry import SPATIAL_SEARCH_KINDS, SPATIO_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -290,3 +292,47 @@ class _GatedGraphLayer(nn.Module):
         h = self._diffuse(h, operators)
         h = self.dropout(h) + residual[:, :, -steps:]
         return self.norm(h.reshape(-1, h.shape[-1])).reshape(h.shape), skip
+
+
+def _sizes(level, history, profile):
+    residual, skip, end, blocks = ((16, 64, 128, 2), (32, 128, 256, 4), (64, 256, 512, 4))[level]
+    return {
+        "residual_channels": residual,
+        "dilation_channels": residual,
+        "skip_channels": skip,
+        "end_channels": end,
+        "n_blocks": blocks,
+    }
+
+
+def _memory(params, history, profile):
+    layers = params["n_blocks"] * params["n_layers"]
+    width = params["residual_channels"] * 12 + params["skip_channels"] * 2
+    return profile.n_nodes * history * layers * width
+
+
+GraphWaveNetConfig = register_backbone(
+    "gwnet",
+    GraphWaveNet,
+    SPATIO_TEMPORAL_TAGS,
+    "Graph WaveNet (Wu et al., 2019): gated dilated convolutions + diffusion graph "
+    "convolution over the given and a learned adjacency.",
+    search_space={
+        "residual_channels": IntRange(16, 32, log=True),
+        "n_blocks": IntRange(1, 4),
+        "dropout": FloatRange(0.0, 0.3),
+    },
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(2, "dilated convolutions with graph diffusion"),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("residual_channels", "dilation_channels", "skip_channels", "end_channels"),
+    test_params={
+        "residual_channels": 8,
+        "dilation_channels": 8,
+        "skip_channels": 8,
+        "end_channels": 16,
+        "n_blocks": 1,
+        "dropout": 0.0,
+    },
+).config

@@ -4,7 +4,9 @@ import numbers
 
 from torch import nn
 
+from ..utils._ranges import FloatRange
 from ._base import BaseBackbone, _check_fraction, _check_int
+from ._registry import LEARNED_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -117,3 +119,24 @@ class _UnflattenHead(nn.Linear):
     def forward(self, z):  # (B, N, F) -> (B, H, N, C)
         out = super().forward(z)
         return out.reshape(*z.shape[:2], self.horizon, self.n_channels).transpose(1, 2)
+
+
+def _memory(params, history, profile):
+    inputs = history * profile.n_channels + sum(params["hidden_sizes"])
+    return profile.n_nodes * inputs * 3
+
+
+MLPConfig = register_backbone(
+    "mlp",
+    MLPBackbone,
+    LEARNED_TEMPORAL_TAGS,
+    "MLP over each node's flattened window, shared across nodes, with RevIN.",
+    config_name="MLPConfig",
+    search_space={"hidden_sizes": [(64,), (128,), (64, 64)], "dropout": FloatRange(0.0, 0.3)},
+    searched_on=("series", "graph", "grid"),
+    traits=BackboneTraits(1, "one MLP per node window: cheap, mixes the channels of a node"),
+    sizes=lambda level, history, profile: {"hidden_sizes": ((64,), (256,), (512, 512))[level]},
+    memory=_memory,
+    width_parameters=("hidden_sizes",),
+    test_params={"hidden_sizes": (16,), "revin": False},
+).config

@@ -3,8 +3,10 @@
 import torch
 from torch import nn
 
+from ..utils._ranges import FloatRange, IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._layers import ByteDropout, TransformerEncoderLayer, make_norm
+from ._registry import LEARNED_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -313,3 +315,67 @@ class PatchTST(BaseBackbone):
 
     def _make_head(self, horizon):
         return _FlattenHead(self.n_patches * self.d_model, horizon, self.head_dropout)
+
+
+def _n_patches(history, patch_len, stride):
+    return (history + stride - patch_len) // stride + 1
+
+
+def _search_space(history):
+    space = {
+        "d_model": IntRange(16, 64, step=8),
+        "n_layers": IntRange(1, 3),
+        "patch_len": [8, 16],
+        "dropout": FloatRange(0.0, 0.3),
+    }
+    if history is None or history >= 32:
+        return {}, space
+    # Patches of a quarter or half of a short window.
+    lengths = sorted({max(1, history // 4), max(1, history // 2)})
+    return {"stride": lengths[0]}, {**space, "patch_len": lengths}
+
+
+def _sizes(level, history, profile):
+    patch_len = min(16, max(2, history // 4))
+    d_model, n_heads, n_layers, d_ff = ((16, 4, 1, 64), (16, 4, 3, 128), (128, 16, 3, 256))[level]
+    return {
+        "patch_len": patch_len,
+        "stride": max(1, patch_len // 2),
+        "d_model": d_model,
+        "n_heads": n_heads,
+        "n_layers": n_layers,
+        "d_ff": d_ff,
+        "dropout": (0.2, 0.3, 0.2)[level],
+    }
+
+
+def _memory(params, history, profile):
+    patches = _n_patches(history, params["patch_len"], params["stride"])
+    layers, heads, width = params["n_layers"], params["n_heads"], params["d_model"]
+    series = profile.n_nodes * profile.n_channels
+    return series * layers * (patches * width * 16 + heads * patches**2 * 4)
+
+
+PatchTSTConfig = register_backbone(
+    "patchtst",
+    PatchTST,
+    LEARNED_TEMPORAL_TAGS,
+    "PatchTST (Nie et al., 2023): channel-independent Transformer over patches, with RevIN.",
+    search_space=_search_space,
+    searched_on=("series", "graph", "grid"),
+    traits=BackboneTraits(2, "Transformer over patches of each channel", True),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("d_model", "d_ff"),
+    test_params={
+        "patch_len": 2,
+        "stride": 1,
+        "d_model": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "d_ff": 16,
+        "dropout": 0.0,
+        "revin": False,
+    },
+    test_fit_params={"batch_size": 64},
+).config

@@ -1,35 +1,86 @@
-"""The backbone registry: names, classes and capability tags.
+"""The backbone registry: everything the package knows about each backbone.
 
-Estimators resolve a string ``backbone="patchtst"`` here, and the taxonomy
-reads the tags to say which backbones suit a data set and a task.
+A backbone is one module and one :func:`register_backbone` call beside it.
+The registration carries every fact the rest of the package asks about the
+backbone: its capability tags, its configuration class (made from the
+module's signature), the learning rate of ``lr="auto"``, its default search
+space, its cost traits and how to size it for a budget (``recommend``), the
+width parameters of the scaling probe, and the tiny settings the tests use.
+Estimators, :mod:`~sk_stfm.tuning`, :mod:`~sk_stfm.taxonomy`,
+:mod:`~sk_stfm.benchmarking` and the tests read them here and never name a
+backbone themselves.
 """
 
 import dataclasses
 import difflib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from torch import nn
 
 from ..utils._tags import DATA_KINDS, DEPENDENCIES, TASKS, STFMTags
-from ._convlstm import ConvLSTM
-from ._dlinear import DLinear
-from ._gwnet import GraphWaveNet
-from ._mlp import MLPBackbone
-from ._patchtst import PatchTST
-from ._simvp import SimVP
-from ._st_patch_transformer import STPatchTransformer
-from ._st_transformer import STTransformer
-from ._stid import STID
-from ._tgcn import TGCN
-from ._tpp import RMTPP, LogNormMixTPP, TransformerHawkes
-from ._trajectory_transformer import TrajectoryTransformer
+from ._config import BackboneConfig, config_class
 
 _REGISTRY = {}
 
 
 @dataclass(frozen=True)
+class BackboneTraits:
+    """What a backbone costs and how it reads the data, beyond its tags.
+
+    ``recommend`` ranks and sizes backbones with them.
+
+    Parameters
+    ----------
+    cost : int, default=2
+        Relative training cost at equal width, 1 (cheapest) to 3.
+    note : str, default="a registered backbone"
+        The one-line reason shown to users.
+    channel_independent : bool, default=False
+        Each channel is modelled on its own (PatchTST, DLinear), which the
+        survey's temporal models found robust on multivariate series.
+    node_attention : bool, default=False
+        Attention over all node pairs (memory grows with their square).
+    max_history : int or None, default=None
+        Longest window worth giving a model that steps through it
+        (recurrent) or attends over every step.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import get_backbone
+    >>> get_backbone("dlinear").traits.cost
+    1
+    """
+
+    cost: int = 2
+    note: str = "a registered backbone"
+    channel_independent: bool = False
+    node_attention: bool = False
+    max_history: int | None = None
+
+
+def _no_sizes(level, history, profile):
+    return {}
+
+
+def _generic_memory(params, history, profile):
+    # An order of magnitude for a backbone that declares none: 64 floats
+    # per input value.
+    return profile.n_nodes * history * profile.n_channels * 64
+
+
+def _static_space(space):
+    def search_space(history):
+        return {}, dict(space)
+
+    return search_space
+
+
+@dataclass(frozen=True)
 class BackboneSpec:
-    """A registered backbone.
+    """A registered backbone: what the package knows about it.
+
+    Built by :func:`register_backbone`; see its parameters for each field.
 
     Parameters
     ----------
@@ -47,9 +98,31 @@ class BackboneSpec:
         requires.
     description : str
         One line for listings.
-    lr : float, default=1e-3
-        The Adam learning rate an estimator's ``lr="auto"`` trains the
-        backbone with.
+    config : type
+        Its configuration class (a :class:`BackboneConfig`,
+        :class:`TrajectoryBackboneConfig` or :class:`EventBackboneConfig`).
+    lr : float
+        The Adam learning rate of an estimator's ``lr="auto"``.
+    search_space : callable
+        ``search_space(history) -> (params, space)``: configuration
+        parameters fixed for windows of ``history`` steps (``None``:
+        unknown) and the ranges worth searching.
+    searched_on : tuple of str
+        Data kinds on which default search spaces include it.
+    traits : BackboneTraits
+        Cost and reading of the data, for ``recommend``.
+    sizes : callable
+        ``sizes(level, history, profile) -> params``: configuration at
+        budget level 0 (small), 1 (medium) or 2 (large).
+    memory : callable
+        ``memory(params, history, profile) -> float``: training floats of
+        one window (activations, attention maps; an order of magnitude).
+    width_parameters : tuple of str
+        The width knobs of the scaling probe; empty when it has none.
+    test_params : dict
+        A tiny configuration for fast tests.
+    test_fit_params : dict
+        Estimator parameters its tests train with (epochs, learning rate).
 
     Examples
     --------
@@ -60,17 +133,49 @@ class BackboneSpec:
     >>> model = spec.cls(n_steps=32, n_nodes=1, n_channels=1, horizon=8)
     >>> model.horizon
     8
+    >>> spec.config(kernel_size=5)
+    DLinearConfig(kernel_size=5)
     """
 
     name: str
     cls: type
     tags: STFMTags
     description: str
+    config: type
     lr: float = 1e-3
+    search_space: Callable = field(default_factory=lambda: _static_space({}))
+    searched_on: tuple = ()
+    traits: BackboneTraits = field(default_factory=BackboneTraits)
+    sizes: Callable = field(default_factory=lambda: _no_sizes)
+    memory: Callable = field(default_factory=lambda: _generic_memory)
+    width_parameters: tuple = ()
+    test_params: Mapping = field(default_factory=dict)
+    test_fit_params: Mapping = field(default_factory=dict)
 
 
-def register_backbone(name, cls, tags, description, *, lr=1e-3, overwrite=False):
-    """Register a backbone class under a name.
+def register_backbone(
+    name,
+    cls,
+    tags,
+    description,
+    *,
+    config=BackboneConfig,
+    config_name=None,
+    lr=1e-3,
+    search_space=None,
+    searched_on=None,
+    traits=None,
+    sizes=None,
+    memory=None,
+    width_parameters=(),
+    test_params=None,
+    test_fit_params=None,
+    overwrite=False,
+):
+    """Register a backbone class under a name, with everything known about it.
+
+    Call it once, in the backbone's own module; nothing else in the package
+    names the backbone.
 
     Parameters
     ----------
@@ -78,21 +183,58 @@ def register_backbone(name, cls, tags, description, *, lr=1e-3, overwrite=False)
         Registry key; lower case by convention.
     cls : type
         Subclass of :class:`torch.nn.Module` following the backbone
-        signature (ideally of :class:`BaseBackbone`).
+        signature (ideally of :class:`BaseBackbone`), with every
+        hyperparameter an explicit keyword with a default.
     tags : STFMTags
         Its capabilities.
     description : str
         One line for listings.
+    config : type, default=BackboneConfig
+        The base of its configuration class, made from ``cls``'s signature
+        (:class:`TrajectoryBackboneConfig` for raw trajectories,
+        :class:`EventBackboneConfig` for point processes); or a finished
+        configuration class (one whose ``backbone_name`` is ``name``), used
+        as it is.
+    config_name : str or None, default=None
+        Name of the made configuration class; ``None`` gives
+        ``cls.__name__ + "Config"``.
     lr : float, default=1e-3
         Learning rate of ``lr="auto"`` (measured on outside data, see the
         defaults benchmark).
+    search_space : dict or callable or None, default=None
+        Ranges worth searching, ``{parameter: list of values, IntRange or
+        FloatRange}``; or ``search_space(history) -> (params, space)`` when
+        they depend on the window length. ``None``: searched with its
+        defaults only.
+    searched_on : tuple of str or None, default=None
+        Data kinds on which default search spaces include it; ``None`` means
+        every kind of its tags.
+    traits : BackboneTraits or None, default=None
+        Its cost, for ``recommend``; ``None`` gives neutral traits.
+    sizes : callable or None, default=None
+        ``sizes(level, history, profile) -> dict`` of configuration
+        parameters at budget level 0, 1, 2 (small, medium, large);
+        ``profile`` has ``n_nodes``, ``n_channels``, ``grid_shape`` and
+        ``time_step``. ``None``: the defaults at every budget.
+    memory : callable or None, default=None
+        ``memory(params, history, profile) -> float``: training floats of
+        one window of ``history`` steps for configuration ``params``.
+        ``None``: 64 floats per input value.
+    width_parameters : tuple of str, default=()
+        Parameters the scaling probe sets to a width: the first one to the
+        width, the others in the proportion the configuration gives them.
+    test_params : dict or None, default=None
+        Configuration parameters of a tiny model for fast tests.
+    test_fit_params : dict or None, default=None
+        Estimator parameters the tests train it with, when the common ones
+        (20 epochs at ``lr=1e-2``) do not suit it.
     overwrite : bool, default=False
         Replace an existing entry of the same name instead of raising.
 
     Returns
     -------
     spec : BackboneSpec
-        The registered entry.
+        The registered entry; ``spec.config`` is the configuration class.
 
     Raises
     ------
@@ -109,8 +251,8 @@ def register_backbone(name, cls, tags, description, *, lr=1e-3, overwrite=False)
     >>> spec = register_backbone(
     ...     "my_dlinear", DLinear, STFMTags(), "DLinear under another name", overwrite=True
     ... )
-    >>> spec.name
-    'my_dlinear'
+    >>> spec.config(kernel_size=5)
+    DLinearConfig(kernel_size=5)
     >>> unregister_backbone("my_dlinear").name
     'my_dlinear'
     """
@@ -126,7 +268,30 @@ def register_backbone(name, cls, tags, description, *, lr=1e-3, overwrite=False)
         )
     if not isinstance(lr, float) or not lr > 0:
         raise TypeError(f"lr must be a positive float; got {lr!r}.")
-    spec = BackboneSpec(name=name, cls=cls, tags=tags, description=str(description), lr=lr)
+    if not (isinstance(config, type) and hasattr(config, "data_arguments")):
+        raise TypeError(f"config must be a configuration class; got {config!r}.")
+    if config.backbone_name != name:
+        config = config_class(cls, name, config, config_name)
+    if search_space is None or isinstance(search_space, Mapping):
+        search_space = _static_space(search_space or {})
+    elif not callable(search_space):
+        raise TypeError(f"search_space must be a dict or a callable; got {search_space!r}.")
+    spec = BackboneSpec(
+        name=name,
+        cls=cls,
+        tags=tags,
+        description=str(description),
+        config=config,
+        lr=lr,
+        search_space=search_space,
+        searched_on=tuple(tags.data_kinds if searched_on is None else searched_on),
+        traits=traits or BackboneTraits(),
+        sizes=sizes or _no_sizes,
+        memory=memory or _generic_memory,
+        width_parameters=tuple(width_parameters),
+        test_params=dict(test_params or {}),
+        test_fit_params=dict(test_fit_params or {}),
+    )
     _REGISTRY[name] = spec
     return spec
 
@@ -308,7 +473,8 @@ def compatible_backbones(data_kind, task, available=(), capabilities=()):
     ]
 
 
-_TEMPORAL_TAGS = STFMTags(
+# Tags shared by the built-in registrations.
+TEMPORAL_TAGS = STFMTags(
     # Node- and channel-independent temporal models run on any regular
     # (n_steps, n_nodes, n_channels) data, modelling time only.
     data_kinds=("series", "graph", "grid", "trajectory"),
@@ -323,129 +489,21 @@ _TEMPORAL_TAGS = STFMTags(
     ),
     requires=(),
 )
-# DLinear's "encoder" is a fixed moving-average decomposition: nothing a
-# self-supervised stage could pre-train.
-_LEARNED_TEMPORAL_TAGS = dataclasses.replace(_TEMPORAL_TAGS, capabilities=("learned_encoder",))
-register_backbone(
-    "dlinear",
-    DLinear,
-    _TEMPORAL_TAGS,
-    "DLinear (Zeng et al., 2023): moving-average decomposition plus linear maps over time.",
-)
-register_backbone(
-    "patchtst",
-    PatchTST,
-    _LEARNED_TEMPORAL_TAGS,
-    "PatchTST (Nie et al., 2023): channel-independent Transformer over patches, with RevIN.",
-)
-register_backbone(
-    "mlp",
-    MLPBackbone,
-    _LEARNED_TEMPORAL_TAGS,
-    "MLP over each node's flattened window, shared across nodes, with RevIN.",
-)
-
-_ALL_TASKS = _TEMPORAL_TAGS.tasks
+LEARNED_TEMPORAL_TAGS = dataclasses.replace(TEMPORAL_TAGS, capabilities=("learned_encoder",))
 # Spatial models take plain series too (one node, or nodes without a
 # graph): scikit-learn's checks and a first fit need no adjacency.
-_SPATIO_TEMPORAL_TAGS = STFMTags(
+SPATIO_TEMPORAL_TAGS = STFMTags(
     data_kinds=("series", "graph", "grid"),
     dependencies=("temporal", "spatial", "spatio-temporal"),
-    tasks=_ALL_TASKS,
+    tasks=TEMPORAL_TAGS.tasks,
     requires=(),
     capabilities=("learned_encoder",),
 )
-register_backbone(
-    "gwnet",
-    GraphWaveNet,
-    _SPATIO_TEMPORAL_TAGS,
-    "Graph WaveNet (Wu et al., 2019): gated dilated convolutions + diffusion graph "
-    "convolution over the given and a learned adjacency.",
-)
-register_backbone(
-    "tgcn",
-    TGCN,
-    _SPATIO_TEMPORAL_TAGS,
-    "T-GCN (Zhao et al., 2020): a GRU whose gates are graph convolutions.",
-)
-register_backbone(
-    "stid",
-    STID,
-    dataclasses.replace(_SPATIO_TEMPORAL_TAGS, dependencies=("temporal", "spatial")),
-    "STID (Shao et al., 2022): MLP with node, time-of-day and day-of-week embeddings.",
-)
-register_backbone(
-    "st_transformer",
-    STTransformer,
-    _SPATIO_TEMPORAL_TAGS,
-    "Factorized spatio-temporal Transformer: attention over time, then over nodes, "
-    "with optional Laplacian positions.",
-)
 # Grid models read a flattened grid back as an image; without a grid shape
 # the nodes form one column, so a plain series still fits.
-_GRID_TAGS = dataclasses.replace(_SPATIO_TEMPORAL_TAGS, data_kinds=("series", "grid", "video"))
-register_backbone(
-    "convlstm",
-    ConvLSTM,
-    _GRID_TAGS,
-    "ConvLSTM (Shi et al., 2015): an LSTM whose gates are convolutions over the grid.",
-)
-register_backbone(
-    "simvp",
-    SimVP,
-    _GRID_TAGS,
-    "SimVP-style video predictor (Gao et al., 2022): convolutional encoder, "
-    "translator over stacked frames, and decoder.",
-)
-register_backbone(
-    "st_patch_transformer",
-    STPatchTransformer,
-    dataclasses.replace(_SPATIO_TEMPORAL_TAGS, data_kinds=("series", "graph", "grid", "video")),
-    "UniST-style Transformer over space-time patches; one spatial patching (grid blocks "
-    "or graph clusters) lets the same weights run on grids and graphs.",
-)
-# Irregular trajectories only: the input is the padded sequence layout
-# (time-delta and time channels, NaN rows of padding), not regular windows.
-register_backbone(
-    "trajectory_transformer",
-    TrajectoryTransformer,
-    STFMTags(
-        data_kinds=("trajectory",),
-        dependencies=("temporal", "spatio-temporal"),
-        tasks=("forecasting", "classification", "representation"),
-        requires=(),
-        capabilities=("learned_encoder",),
-    ),
-    "Trajectory Transformer (TrajFM / START / TrajCL style): points with a continuous "
-    "time encoding, optional cell-id tokens and a key-padding mask.",
-)
-
-# Temporal point processes read event sequences, not windows (their own
-# signature, see BaseTPP); a spatial head makes them spatio-temporal.
-_EVENT_TAGS = STFMTags(
-    data_kinds=("event",),
-    dependencies=("temporal", "spatio-temporal"),
-    tasks=("forecasting", "generation"),
-    requires=(),
-)
-register_backbone(
-    "rmtpp",
-    RMTPP,
-    _EVENT_TAGS,
-    "RMTPP (Du et al., 2016): GRU history, exponential intensity in the time since the "
-    "last event, closed-form likelihood.",
-)
-register_backbone(
-    "thp",
-    TransformerHawkes,
-    _EVENT_TAGS,
-    "Transformer Hawkes process (Zuo et al., 2020): causal Transformer history, softplus "
-    "intensity integrated by Gauss-Legendre quadrature.",
-)
-register_backbone(
-    "lognorm_mix",
-    LogNormMixTPP,
-    _EVENT_TAGS,
-    "LogNormMix (Shchur et al., 2020): intensity-free, log-normal mixture of the time to "
-    "the next event; closed-form survival and exact sampling.",
-)
+GRID_TAGS = dataclasses.replace(SPATIO_TEMPORAL_TAGS, data_kinds=("series", "grid", "video"))
+# Graph and frame models take a single series too (as one node), but on one
+# node a search only spends trials on them.
+SPATIAL_SEARCH_KINDS = ("graph", "grid", "video")
+# The budget levels of ``sizes``: small, medium, large.
+BUDGET_LEVELS = ("small", "medium", "large")

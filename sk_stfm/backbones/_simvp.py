@@ -3,8 +3,10 @@
 import torch
 from torch import nn
 
+from ..utils._ranges import IntRange
 from ._base import BaseBackbone, _check_int
 from ._grid import from_frames, resolve_grid_shape, to_frames
+from ._registry import GRID_TAGS, SPATIAL_SEARCH_KINDS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -183,3 +185,35 @@ class _FrameDecoder(nn.Module):
         frames = self.expand(maps).reshape(batch * self.horizon, self.hidden, *self.grid_shape)
         out = self.project(self.refine(nn.functional.silu(frames)))
         return from_frames(out.reshape(batch, self.horizon, -1, *self.grid_shape))
+
+
+def _sizes(level, history, profile):
+    hidden, translator, blocks = ((8, 32, 1), (16, 64, 2), (32, 128, 4))[level]
+    return {
+        "hidden_channels": hidden,
+        "translator_channels": translator,
+        "n_translator_blocks": blocks,
+    }
+
+
+def _memory(params, history, profile):
+    blocks = max(1, params["n_translator_blocks"])
+    frames = profile.n_nodes * history * params["hidden_channels"] * 6 * blocks
+    return frames + profile.n_nodes * params["translator_channels"] * blocks * 6
+
+
+SimVPConfig = register_backbone(
+    "simvp",
+    SimVP,
+    GRID_TAGS,
+    "SimVP-style video predictor (Gao et al., 2022): convolutional encoder, "
+    "translator over stacked frames, and decoder.",
+    search_space={"hidden_channels": IntRange(8, 32, log=True), "n_translator_blocks": [1, 2]},
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(2, "convolutional video predictor, all frames at once"),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("hidden_channels", "translator_channels"),
+    test_params={"hidden_channels": 8, "translator_channels": 16},
+    test_fit_params={"max_epochs": 40, "lr": 3e-3},
+).config

@@ -1,5 +1,7 @@
 """A Transformer over space-time patches that runs on grids and graphs alike."""
 
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -7,10 +9,12 @@ from torch import nn
 
 from ..data import grid_adjacency, partition_matrix, spatial_partition
 from ..harmonize._laplacian import laplacian_eigenvectors
+from ..utils._ranges import IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._graph import SparseOperator
 from ._layers import TransformerEncoderLayer
 from ._mlp import _UnflattenHead
+from ._registry import SPATIAL_SEARCH_KINDS, SPATIO_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -219,3 +223,59 @@ class STPatchTransformer(BaseBackbone):
 
     def _make_head(self, horizon):
         return _UnflattenHead((self.n_segments + 1) * self.d_model, horizon, self.n_channels)
+
+
+def _search_space(history):
+    space = {"d_model": IntRange(16, 64, step=8), "n_layers": IntRange(1, 3)}
+    if history is None or history >= 32:
+        return {}, space
+    return {"patch_len": max(1, history // 4)}, space
+
+
+def _sizes(level, history, profile):
+    d_model, n_heads, n_layers, d_ff = ((16, 2, 1, 32), (32, 4, 2, 64), (64, 8, 3, 128))[level]
+    # Attention is over all (patch, segment) tokens: at most 16 segments
+    # keep it affordable on long windows.
+    return {
+        "patch_len": min(history, max(4, -(-history // 16))),
+        "d_model": d_model,
+        "n_heads": n_heads,
+        "n_layers": n_layers,
+        "d_ff": d_ff,
+    }
+
+
+def _memory(params, history, profile):
+    patch_size = params["patch_size"]
+    if profile.grid_shape is not None:
+        rows, columns = profile.grid_shape
+        spatial = -(-rows // patch_size) * -(-columns // patch_size)
+    else:
+        spatial = max(1, -(-profile.n_nodes // patch_size**2))
+    tokens = spatial * -(-history // params["patch_len"])
+    layers, heads, width = params["n_layers"], params["n_heads"], params["d_model"]
+    attention = heads * layers * 4 * tokens**2
+    return tokens * width * layers * 20 + attention + profile.n_nodes * history * 8
+
+
+STPatchTransformerConfig = register_backbone(
+    "st_patch_transformer",
+    STPatchTransformer,
+    dataclasses.replace(SPATIO_TEMPORAL_TAGS, data_kinds=("series", "graph", "grid", "video")),
+    "UniST-style Transformer over space-time patches; one spatial patching (grid blocks "
+    "or graph clusters) lets the same weights run on grids and graphs.",
+    search_space=_search_space,
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(2, "attention over space-time patches"),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("d_model", "d_ff"),
+    test_params={
+        "patch_len": 2,
+        "d_model": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "d_ff": 16,
+        "dropout": 0.0,
+    },
+).config

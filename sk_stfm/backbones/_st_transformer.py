@@ -4,9 +4,11 @@ import torch
 from torch import nn
 
 from ..harmonize._laplacian import laplacian_eigenvectors
+from ..utils._ranges import IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._layers import TransformerEncoderLayer
 from ._mlp import _UnflattenHead
+from ._registry import SPATIAL_SEARCH_KINDS, SPATIO_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -151,3 +153,33 @@ class STTransformer(BaseBackbone):
 
     def _make_head(self, horizon):
         return _UnflattenHead(self.n_steps * self.d_model, horizon, self.n_channels)
+
+
+def _sizes(level, history, profile):
+    d_model, n_heads, n_layers, d_ff = ((16, 2, 1, 32), (32, 4, 2, 64), (64, 8, 3, 128))[level]
+    return {"d_model": d_model, "n_heads": n_heads, "n_layers": n_layers, "d_ff": d_ff}
+
+
+def _memory(params, history, profile):
+    layers, heads, width = params["n_layers"], params["n_heads"], params["d_model"]
+    n_nodes = profile.n_nodes
+    attention = heads * layers * 2 * (n_nodes * history**2 + history * n_nodes**2)
+    return n_nodes * history * width * layers * 10 + attention
+
+
+STTransformerConfig = register_backbone(
+    "st_transformer",
+    STTransformer,
+    SPATIO_TEMPORAL_TAGS,
+    "Factorized spatio-temporal Transformer: attention over time, then over nodes, "
+    "with optional Laplacian positions.",
+    search_space={"d_model": IntRange(16, 64, step=8), "n_layers": IntRange(1, 3)},
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(
+        3, "attention over every step and over all node pairs", node_attention=True, max_history=96
+    ),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("d_model", "d_ff"),
+    test_params={"d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16, "dropout": 0.0},
+).config

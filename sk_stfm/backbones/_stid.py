@@ -1,12 +1,16 @@
 """STID: an MLP with spatial and temporal identity embeddings."""
 
+import dataclasses
 import math
 
+import pandas as pd
 import torch
 from torch import nn
 
+from ..utils._ranges import IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._mlp import _UnflattenHead
+from ._registry import SPATIAL_SEARCH_KINDS, SPATIO_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -233,3 +237,42 @@ class _ResidualBlock(nn.Module):
 
     def forward(self, x):
         return x + self.fc2(self.dropout(self.fc1(x).relu()))
+
+
+def _steps_per_day(time_step):
+    """Steps in a day for a time step that divides it, else None."""
+    if time_step is None or time_step <= pd.Timedelta(0):
+        return None
+    ratio = pd.Timedelta(days=1) / time_step
+    return int(ratio) if float(ratio).is_integer() and ratio >= 1 else None
+
+
+def _sizes(level, history, profile):
+    width = (16, 32, 64)[level]
+    return {
+        "embed_dim": width,
+        "node_dim": width,
+        "time_of_day_dim": width,
+        "day_of_week_dim": width,
+        "steps_per_day": _steps_per_day(profile.time_step) or 288,
+        "n_layers": (2, 3, 4)[level],
+    }
+
+
+def _memory(params, history, profile):
+    return profile.n_nodes * (params["embed_dim"] * 16 * params["n_layers"] + history)
+
+
+STIDConfig = register_backbone(
+    "stid",
+    STID,
+    dataclasses.replace(SPATIO_TEMPORAL_TAGS, dependencies=("temporal", "spatial")),
+    "STID (Shao et al., 2022): MLP with node, time-of-day and day-of-week embeddings.",
+    search_space={"embed_dim": IntRange(16, 64, log=True), "n_layers": IntRange(1, 3)},
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(1, "MLP with node embeddings: among the cheapest spatial models"),
+    sizes=_sizes,
+    memory=_memory,
+    width_parameters=("embed_dim", "node_dim", "time_of_day_dim", "day_of_week_dim"),
+    test_params={"embed_dim": 8, "node_dim": 4, "n_layers": 1, "dropout": 0.0},
+).config

@@ -4,9 +4,11 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
+from ..utils._ranges import IntRange
 from ._base import BaseBackbone, _check_int
 from ._graph import SparseOperator, normalized_adjacency
 from ._mlp import _UnflattenHead
+from ._registry import SPATIAL_SEARCH_KINDS, SPATIO_TEMPORAL_TAGS, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -112,3 +114,21 @@ class TGCN(BaseBackbone):
 
     def _make_head(self, horizon):
         return _UnflattenHead(self.hidden_size, horizon, self.n_channels)
+
+
+TGCNConfig = register_backbone(
+    "tgcn",
+    TGCN,
+    SPATIO_TEMPORAL_TAGS,
+    "T-GCN (Zhao et al., 2020): a GRU whose gates are graph convolutions.",
+    search_space={"hidden_size": IntRange(16, 64, log=True)},
+    searched_on=SPATIAL_SEARCH_KINDS,
+    traits=BackboneTraits(2, "recurrent: reads the window one step at a time", max_history=96),
+    sizes=lambda level, history, profile: {"hidden_size": (16, 64, 128)[level]},
+    memory=lambda params, history, profile: profile.n_nodes * history * params["hidden_size"] * 14,
+    width_parameters=("hidden_size",),
+    test_params={"hidden_size": 8},
+    # A recurrent model reads one step at a time: it needs more epochs
+    # than the window models to find the informative step.
+    test_fit_params={"max_epochs": 50, "lr": 3e-2, "patience": None},
+).config

@@ -26,6 +26,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..utils._ranges import IntRange
+from ..utils._tags import STFMTags
+from ._config import EventBackboneConfig
+from ._registry import BackboneTraits, register_backbone
+
 # Log of the smallest and largest time to the next event the samplers and
 # the numerical mean consider, in the (rescaled) time units of the inputs.
 _LOG_TAU_RANGE = (-30.0, 30.0)
@@ -851,3 +856,59 @@ class LogNormMixTPP(BaseTPP):
         return torch.exp(
             means[rows, component] + torch.exp(log_scales[rows, component]) * noise.to(means.device)
         )
+
+
+# Temporal point processes read event sequences, not windows (their own
+# signature, see BaseTPP); a spatial head makes them spatio-temporal.
+_EVENT_TAGS = STFMTags(
+    data_kinds=("event",),
+    dependencies=("temporal", "spatio-temporal"),
+    tasks=("forecasting", "generation"),
+    requires=(),
+)
+RMTPPConfig = register_backbone(
+    "rmtpp",
+    RMTPP,
+    _EVENT_TAGS,
+    "RMTPP (Du et al., 2016): GRU history, exponential intensity in the time since the "
+    "last event, closed-form likelihood.",
+    config=EventBackboneConfig,
+    search_space={"d_model": IntRange(16, 64, log=True)},
+    traits=BackboneTraits(1, "GRU history with a closed-form intensity: the cheapest TPP"),
+    sizes=lambda level, history, profile: {"d_model": (16, 32, 64)[level]},
+    width_parameters=("d_model",),
+    test_params={"d_model": 8},
+).config
+TransformerHawkesConfig = register_backbone(
+    "thp",
+    TransformerHawkes,
+    _EVENT_TAGS,
+    "Transformer Hawkes process (Zuo et al., 2020): causal Transformer history, softplus "
+    "intensity integrated by Gauss-Legendre quadrature.",
+    config=EventBackboneConfig,
+    search_space={"d_model": IntRange(16, 64, step=8), "n_layers": IntRange(1, 2)},
+    traits=BackboneTraits(2, "Transformer history with a numerically integrated intensity"),
+    sizes=lambda level, history, profile: {
+        "d_model": (16, 32, 64)[level],
+        "n_layers": (1, 2, 3)[level],
+    },
+    width_parameters=("d_model",),
+    test_params={"d_model": 8, "n_layers": 1, "n_quadrature": 8},
+).config
+LogNormMixConfig = register_backbone(
+    "lognorm_mix",
+    LogNormMixTPP,
+    _EVENT_TAGS,
+    "LogNormMix (Shchur et al., 2020): intensity-free, log-normal mixture of the time to "
+    "the next event; closed-form survival and exact sampling.",
+    config=EventBackboneConfig,
+    config_name="LogNormMixConfig",
+    search_space={"d_model": IntRange(16, 64, log=True), "n_components": [8, 16, 32]},
+    traits=BackboneTraits(1, "intensity-free log-normal mixture: exact likelihood and sampling"),
+    sizes=lambda level, history, profile: {
+        "d_model": (16, 32, 64)[level],
+        "n_components": (8, 16, 32)[level],
+    },
+    width_parameters=("d_model",),
+    test_params={"d_model": 8, "n_components": 2},
+).config

@@ -3,7 +3,11 @@
 import torch
 from torch import nn
 
+from ..utils._ranges import IntRange
+from ..utils._tags import STFMTags
 from ._base import BaseBackbone, _check_fraction
+from ._config import TrajectoryBackboneConfig
+from ._registry import BackboneTraits, register_backbone
 
 _TIME_ENCODINGS = ("sinusoidal", "learnable")
 _POOLINGS = ("mean", "last")
@@ -315,3 +319,31 @@ class TrajectoryTransformer(BaseBackbone):
         """
         z, valid = self.encode_points(x, hidden)
         return self.channel_map(self.head(z, valid))
+
+
+def _sizes(level, history, profile):
+    d_model, n_heads, n_layers, d_ff = ((32, 4, 1, 64), (64, 4, 2, 128), (128, 8, 4, 256))[level]
+    return {"d_model": d_model, "n_heads": n_heads, "n_layers": n_layers, "d_ff": d_ff}
+
+
+# Irregular trajectories only: the input is the padded sequence layout
+# (time-delta and time channels, NaN rows of padding), not regular windows.
+TrajectoryTransformerConfig = register_backbone(
+    "trajectory_transformer",
+    TrajectoryTransformer,
+    STFMTags(
+        data_kinds=("trajectory",),
+        dependencies=("temporal", "spatio-temporal"),
+        tasks=("forecasting", "classification", "representation"),
+        requires=(),
+        capabilities=("learned_encoder",),
+    ),
+    "Trajectory Transformer (TrajFM / START / TrajCL style): points with a continuous "
+    "time encoding, optional cell-id tokens and a key-padding mask.",
+    config=TrajectoryBackboneConfig,
+    search_space={"d_model": IntRange(32, 128, log=True), "n_layers": IntRange(1, 3)},
+    traits=BackboneTraits(2, "Transformer over the points"),
+    sizes=_sizes,
+    width_parameters=("d_model", "d_ff"),
+    test_params={"d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16, "dropout": 0.0},
+).config

@@ -31,25 +31,45 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ..backbones import (
+    BackboneConfig,
+    TrajectoryBackboneConfig,
+    get_backbone,
+    list_backbones,
+)
 from ..data._protocol import training_statistics
 from ..utils._tags import WINDOW_KINDS
 from ._power_law import PowerLaw, fit_power_law
 
-# The width knob of each backbone that has one: the first parameter is set
-# to the width, the others follow it in the proportion the configuration
-# gives them (PatchTST's default d_ff = 8 * d_model stays 8 * width). A
-# tuple-valued parameter (the layers of an MLP) scales every entry.
-_WIDTH_PARAMETERS = {
-    "patchtst": ("d_model", "d_ff"),
-    "st_transformer": ("d_model", "d_ff"),
-    "st_patch_transformer": ("d_model", "d_ff"),
-    "mlp": ("hidden_sizes",),
-    "gwnet": ("residual_channels", "dilation_channels", "skip_channels", "end_channels"),
-    "stid": ("embed_dim", "node_dim", "time_of_day_dim", "day_of_week_dim"),
-    "tgcn": ("hidden_size",),
-    "simvp": ("hidden_channels", "translator_channels"),
-    "convlstm": ("hidden_channels",),
-}
+
+def scalable_backbones():
+    """Window backbones whose registration names width parameters.
+
+    The first width parameter is set to the width, the others follow it in
+    the proportion the configuration gives them (PatchTST's default
+    ``d_ff = 8 * d_model`` stays ``8 * width``); a tuple-valued parameter
+    (the layers of an MLP) scales every entry.
+
+    Returns
+    -------
+    names : list of str
+        Sorted registry keys.
+
+    Examples
+    --------
+    >>> from sk_stfm.benchmarking._scaling import scalable_backbones
+    >>> "patchtst" in scalable_backbones(), "dlinear" in scalable_backbones()
+    (True, False)
+    """
+    return [
+        name
+        for name in list_backbones()
+        if get_backbone(name).width_parameters
+        and issubclass(get_backbone(name).config, BackboneConfig)
+        and not issubclass(get_backbone(name).config, TrajectoryBackboneConfig)
+    ]
+
+
 _RUN_COLUMNS = (
     "width",
     "n_parameters",
@@ -69,7 +89,7 @@ def _scale(value, width, reference):
 
 def _scaled_backbone(config, width):
     """A copy of ``config`` whose width parameters follow ``width``."""
-    names = _WIDTH_PARAMETERS[config.backbone_name]
+    names = get_backbone(config.backbone_name).width_parameters
     params = config.get_params(deep=False)
     first = params[names[0]]
     reference = first[0] if isinstance(first, tuple | list) else first
@@ -87,10 +107,11 @@ def _check_backbone(backbone, widths):
     from ..estimators import resolve_backbone
 
     config = resolve_backbone(backbone)
-    if config.backbone_name not in _WIDTH_PARAMETERS:
+    names = scalable_backbones()
+    if config.backbone_name not in names:
         raise ValueError(
             f"backbone {config.backbone_name!r} has no width to scale; scaling_probe varies "
-            f"the model size of {', '.join(sorted(_WIDTH_PARAMETERS))}."
+            f"the model size of {', '.join(names)}."
         )
     heads = config.get_params(deep=False).get("n_heads")
     uneven = [w for w in widths if heads and w % heads]
@@ -272,6 +293,7 @@ class ScalingResult:
 
         plt = _pyplot()
         from matplotlib.ticker import FuncFormatter, NullFormatter
+
         runs = self.runs[np.isfinite(self.runs["valid_loss"])]
         fig, (by_size, by_data) = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
         panels = (
@@ -384,12 +406,10 @@ def scaling_probe(
         Regular data (series, graph, grid or video); an ``STData``'s
         adjacency or grid shape is passed to the backbone.
     backbone : str or BackboneConfig, default="patchtst"
-        A backbone whose width can vary: ``"patchtst"``,
-        ``"st_transformer"``, ``"st_patch_transformer"``, ``"mlp"``,
-        ``"gwnet"``, ``"stid"``, ``"tgcn"``, ``"simvp"`` or
-        ``"convlstm"``, or a configuration of one (its other parameters,
-        such as depth, are kept). ``"dlinear"`` has no width and is
-        refused.
+        A backbone whose registration names width parameters (see
+        :func:`scalable_backbones`), or a configuration of one (its other
+        parameters, such as depth, are kept). A backbone without a width
+        (``"dlinear"``) is refused.
     widths : sequence of int, default=(8, 16, 32)
         Widths of the backbone (``d_model``, hidden size or channels).
     fractions : sequence of float, default=(0.25, 0.5, 1.0)

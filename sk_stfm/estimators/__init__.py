@@ -3,32 +3,40 @@
 Every estimator is ``backbone x objective x adapter`` on one base
 (:class:`BaseSTEstimator`); the configuration objects make the backbone's
 hyperparameters reachable as nested parameters (``backbone__d_model``).
+They live in :mod:`sk_stfm.backbones`, with the registrations that make
+them; their names stay importable from here, where earlier versions
+defined them.
 """
 
-from ._anomaly import STAnomalyDetector, round_robin_masks
-from ._backbone_config import (
+# The backbone configurations live in sk_stfm.backbones; their names stay
+# importable from here, where earlier versions defined them.
+from ..backbones import (  # noqa: F401
     BackboneConfig,
     ConvLSTMConfig,
     DLinearConfig,
+    EventBackboneConfig,
     GraphWaveNetConfig,
+    LogNormMixConfig,
     MLPConfig,
     PatchTSTConfig,
     RegisteredBackbone,
+    RMTPPConfig,
     SimVPConfig,
     STIDConfig,
     STPatchTransformerConfig,
     STTransformerConfig,
     TGCNConfig,
+    TrajectoryTransformerConfig,
+    TransformerHawkesConfig,
+)
+from ._anomaly import STAnomalyDetector, round_robin_masks
+from ._backbone_config import (
     resolve_backbone,
 )
 from ._base import BaseSTEstimator
 from ._classifier import STClassifier
 from ._encoder import STEncoder
 from ._event_backbone_config import (
-    EventBackboneConfig,
-    LogNormMixConfig,
-    RMTPPConfig,
-    TransformerHawkesConfig,
     resolve_event_backbone,
 )
 from ._event_baselines import HawkesProcess, PoissonProcess
@@ -43,45 +51,27 @@ from ._trajectory import (
     NextLocationPredictor,
     TrajectoryClassifier,
     TrajectoryEncoder,
-    TrajectoryTransformerConfig,
 )
 from ._window_tasks import BaseWindowTaskEstimator
 
 __all__ = [
-    "EventBackboneConfig",
-    "LogNormMixConfig",
-    "RMTPPConfig",
-    "TransformerHawkesConfig",
     "resolve_event_backbone",
-    "BackboneConfig",
     "BaseSTEstimator",
-    "ConvLSTMConfig",
-    "DLinearConfig",
     "EventForecaster",
-    "GraphWaveNetConfig",
     "HawkesProcess",
-    "MLPConfig",
-    "PatchTSTConfig",
     "PoissonProcess",
-    "RegisteredBackbone",
     "STAnomalyDetector",
     "STClassifier",
     "STEncoder",
     "STForecaster",
     "STGenerator",
-    "STIDConfig",
     "STImputer",
-    "STPatchTransformerConfig",
-    "STTransformerConfig",
-    "SimVPConfig",
     "SpatialContext",
-    "TGCNConfig",
     "TimeBudget",
     "BaseTrajectoryEstimator",
     "NextLocationPredictor",
     "TrajectoryClassifier",
     "TrajectoryEncoder",
-    "TrajectoryTransformerConfig",
     "BaseWindowTaskEstimator",
     "hide_at_random",
     "resolve_backbone",

@@ -5,6 +5,22 @@ defaults differ by task) and takes the rest from here, so that one
 parameter is described once.
 """
 
+CHECKPOINT_PARAMETERS = """\
+    checkpoint_dir : str, path-like or None, default=None
+        Directory where parameters, optimizer, history, random-number
+        states and early-stopping progress are saved after every epoch
+        (``params.pt``, ``optimizer.pt``, ``history.json``,
+        ``rng_state.pt``, ``early_stopping.pt``), all files of an epoch
+        committed together, so that a kill mid-write leaves the previous
+        checkpoint whole. One fit at a time owns the directory: a second
+        fit on it meanwhile raises ``ValueError``.
+    resume : bool, default=False
+        With ``checkpoint_dir``, start from the checkpoint found there; the
+        remaining epochs replay the batches and dropout of an uninterrupted
+        fit with the same ``random_state``, and early stopping stops at the
+        same epoch on the same best weights.
+"""
+
 TRAINING_PARAMETERS = """\
     adapter : BaseAdapter or None, default=None
         Transfer adapter (:mod:`sk_stfm.adapters`): a pre-trained language
@@ -77,19 +93,7 @@ TRAINING_PARAMETERS = """\
         ``TimeBudget(s)`` then bounds each stage to ``s`` seconds). A
         callback with a ``stages`` attribute joins only those stages
         (``"pretrain"``, ``"train"``).
-    checkpoint_dir : str, path-like or None, default=None
-        Directory where parameters, optimizer, history, random-number
-        states and early-stopping progress are saved after every epoch
-        (``params.pt``, ``optimizer.pt``, ``history.json``,
-        ``rng_state.pt``, ``early_stopping.pt``), all files of an epoch
-        committed together, so that a kill mid-write leaves the previous
-        checkpoint whole. One fit at a time owns the directory: a second
-        fit on it meanwhile raises ``ValueError``.
-    resume : bool, default=False
-        With ``checkpoint_dir``, start from the checkpoint found there; the
-        remaining epochs replay the batches and dropout of an uninterrupted
-        fit with the same ``random_state``, and early stopping stops at the
-        same epoch on the same best weights.
+    %(checkpoint_parameters)s
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of ``predict``, ``transform`` and scoring (training is
         float32). ``"float64"`` makes a window's output independent of the
@@ -141,7 +145,10 @@ TRAINING_ATTRIBUTES = """\
 """
 
 _PLACEHOLDERS = {
-    "    %(training_parameters)s\n": TRAINING_PARAMETERS,
+    "    %(training_parameters)s\n": TRAINING_PARAMETERS.replace(
+        "    %(checkpoint_parameters)s\n", CHECKPOINT_PARAMETERS
+    ),
+    "    %(checkpoint_parameters)s\n": CHECKPOINT_PARAMETERS,
     "    %(training_attributes)s\n": TRAINING_ATTRIBUTES.replace(
         "    %(schedule_attributes)s\n", SCHEDULE_ATTRIBUTES
     ),
@@ -154,7 +161,8 @@ def fill_shared_docs(cls):
 
     A line ``%(training_parameters)s`` (indented like a parameter) becomes
     the parameters every estimator shares; ``%(training_attributes)s`` the
-    shared fitted attributes.
+    shared fitted attributes; ``%(checkpoint_parameters)s`` only
+    ``checkpoint_dir`` and ``resume``.
 
     Parameters
     ----------

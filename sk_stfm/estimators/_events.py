@@ -17,13 +17,10 @@ from torch import nn
 from ..data._validation import check_int
 from ..utils import STFMTags
 from ..utils._test_params import TestParamsMixin
+from ._backbone_config import registered_test_params
 from ._base import _OPTIMIZERS, check_seed, resolve_device
 from ._event_backbone_config import (
-    EVENT_BACKBONE_CONFIGS,
     EventBackboneConfig,
-    LogNormMixConfig,
-    RMTPPConfig,
-    TransformerHawkesConfig,
     resolve_event_backbone,
 )
 from ._event_data import (
@@ -157,26 +154,13 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
     True
     """
 
-    _test_params = (
-        {
-            "backbone": LogNormMixConfig(d_model=8, n_components=2),
-            "max_epochs": 2,
-            "random_state": 0,
-        },
-        {
-            "backbone": RMTPPConfig(d_model=8),
-            "max_epochs": 1,
-            "random_state": 0,
-        },
-        {
-            "backbone": TransformerHawkesConfig(d_model=8, n_layers=1, n_quadrature=8),
-            "max_epochs": 1,
-            "random_state": 0,
-        },
-    )
+    @classmethod
+    def _test_param_sets(cls):
+        # One tiny model per registered event backbone.
+        return registered_test_params(EventBackboneConfig, {"max_epochs": 2, "random_state": 0})
 
     _parameter_constraints: dict = {
-        "backbone": [StrOptions(set(EVENT_BACKBONE_CONFIGS)), EventBackboneConfig],
+        "backbone": [str, EventBackboneConfig],
         "columns": [tuple, list, None],
         "n_marks": [Interval(numbers.Integral, 0, None, closed="left"), None],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],

@@ -9,17 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..metrics import _check_quantiles as check_quantiles
 from ..metrics import masked_r2
 from ..objectives import Regression
-from ._backbone_config import (
-    ConvLSTMConfig,
-    GraphWaveNetConfig,
-    MLPConfig,
-    PatchTSTConfig,
-    SimVPConfig,
-    STIDConfig,
-    STPatchTransformerConfig,
-    STTransformerConfig,
-    TGCNConfig,
-)
+from ._backbone_config import window_test_params
 from ._base import BaseSTEstimator, is_probabilistic
 from ._docs import fill_shared_docs
 from ._targets import check_score_target, restore_target_layout
@@ -92,85 +82,11 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
 
     _task = "forecasting"
     _fitted_attributes = BaseSTEstimator._fitted_attributes + ("target_shape_", "output_shape_")
-    _test_params = (
-        {
-            "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 32,
-        },
-        {"backbone": "dlinear", "max_epochs": 20, "lr": 1e-2, "batch_size": 32},
-        {
-            "backbone": PatchTSTConfig(
-                patch_len=2,
-                stride=1,
-                d_model=8,
-                n_heads=2,
-                n_layers=1,
-                d_ff=16,
-                dropout=0.0,
-                revin=False,
-            ),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 64,
-        },
-        {
-            "backbone": GraphWaveNetConfig(
-                residual_channels=8,
-                dilation_channels=8,
-                skip_channels=8,
-                end_channels=16,
-                n_blocks=1,
-                dropout=0.0,
-            ),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 32,
-        },
-        {
-            # A recurrent model reads one step at a time: it needs more epochs
-            # than the window models to find the informative step.
-            "backbone": TGCNConfig(hidden_size=8),
-            "max_epochs": 50,
-            "lr": 3e-2,
-            "batch_size": 32,
-            "patience": None,
-        },
-        {
-            "backbone": STIDConfig(embed_dim=8, node_dim=4, n_layers=1, dropout=0.0),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 32,
-        },
-        {
-            "backbone": STTransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 32,
-        },
-        {
-            "backbone": ConvLSTMConfig(hidden_channels=(8,)),
-            "max_epochs": 50,
-            "lr": 3e-2,
-            "batch_size": 32,
-            "patience": None,
-        },
-        {
-            "backbone": SimVPConfig(hidden_channels=8, translator_channels=16),
-            "max_epochs": 40,
-            "lr": 3e-3,
-            "batch_size": 32,
-        },
-        {
-            "backbone": STPatchTransformerConfig(
-                patch_len=2, d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0
-            ),
-            "max_epochs": 20,
-            "lr": 1e-2,
-            "batch_size": 32,
-        },
-    )
+
+    @classmethod
+    def _test_param_sets(cls):
+        # One tiny model per registered window backbone.
+        return window_test_params()
 
     def _baseline_loss(self, validation):
         """Validation loss of repeating the last input step (the naive forecast).

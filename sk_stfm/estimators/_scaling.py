@@ -92,8 +92,10 @@ def target_statistics(input_mean, input_scale, targets):
     # Same variable: the level differs by less than a spread (a trend moves
     # the targets' mean ahead of the inputs') and the spreads agree.
     ratio = scale / first_scale
-    same = (np.abs(mean - first_mean) <= np.maximum(scale, first_scale)) & (ratio > 1 / 3) & (
-        ratio < 3
+    same = (
+        (np.abs(mean - first_mean) <= np.maximum(scale, first_scale))
+        & (ratio > 1 / 3)
+        & (ratio < 3)
     )
     if bool(np.all(same)):
         return first_mean.copy(), first_scale.copy(), True

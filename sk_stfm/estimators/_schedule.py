@@ -147,7 +147,9 @@ def resolve_schedule(estimator, n_windows, *, explicit_validation):
             lr_schedule = "constant"
         else:
             lr_schedule = "plateau" if stops_early else "cosine"
-    return TrainingSchedule(int(batch_size), int(max_epochs), patience, float(fraction), lr_schedule)
+    return TrainingSchedule(
+        int(batch_size), int(max_epochs), patience, float(fraction), lr_schedule
+    )
 
 
 class ScheduledLearningRate(Callback):

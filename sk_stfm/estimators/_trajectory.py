@@ -18,14 +18,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..backbones import compatible_backbones, get_backbone
+from ..backbones import (
+    TrajectoryBackboneConfig,
+    TrajectoryTransformerConfig,
+    get_backbone,
+    list_backbones,
+)
 from ..data import check_sequences, sequences_to_padded
 from ..harmonize import GridTokenizer
 from ..harmonize._geodesy import haversine_distance
 from ..objectives import BaseObjective, MaskedLoss, objectives_for, resolve_objective
 from ..objectives._sequence_pretext import SequencePretext
 from ..utils import STFMTags, get_stfm_tags
-from ._backbone_config import BackboneConfig
 from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
 from ._docs import fill_shared_docs
@@ -36,110 +40,27 @@ from ._training import TemporalValidationSplit
 SEQUENCE_INPUT_DOC = "list of array-like of shape (n_points, n_columns)"
 
 
-class TrajectoryTransformerConfig(BackboneConfig):
-    """Hyperparameters of :class:`~sk_stfm.backbones.TrajectoryTransformer`.
-
-    The data-dependent settings (vocabulary size, causal attention) are set
-    by the estimator.
-
-    Parameters
-    ----------
-    d_model : int, default=64
-        Token width.
-    n_heads : int, default=4
-        Attention heads.
-    n_layers : int, default=2
-        Transformer layers.
-    d_ff : int, default=128
-        Width of the feed-forward sublayers.
-    dropout : float, default=0.1
-        Dropout in the layers.
-    time_encoding : {"sinusoidal", "learnable"}, default="sinusoidal"
-        Encoding of the irregular time stamps.
-    pooling : {"mean", "last"}, default="mean"
-        Pooling of the points into one embedding.
-
-    Examples
-    --------
-    >>> from sk_stfm.estimators import TrajectoryTransformerConfig
-    >>> TrajectoryTransformerConfig(d_model=8, n_heads=2).build(16, 1, 4, horizon=1).d_model
-    8
-    """
-
-    backbone_name = "trajectory_transformer"
-
-    def __init__(
-        self,
-        d_model=64,
-        n_heads=4,
-        n_layers=2,
-        d_ff=128,
-        dropout=0.1,
-        time_encoding="sinusoidal",
-        pooling="mean",
-    ):
-        self.d_model = d_model
-        self.n_heads = n_heads
-        self.n_layers = n_layers
-        self.d_ff = d_ff
-        self.dropout = dropout
-        self.time_encoding = time_encoding
-        self.pooling = pooling
-
-    def build(
-        self, n_steps, n_nodes, n_channels, horizon, n_targets=None, spatial=None, **data_params
-    ):
-        """Build the backbone module for padded sequences of a given shape.
-
-        Parameters
-        ----------
-        n_steps, n_nodes, n_channels : int
-            Shape of one padded sequence.
-        horizon : int
-            Output steps.
-        n_targets : int or None, default=None
-            Output channels; ``None`` means ``n_channels``.
-        spatial : None
-            Unused: trajectories carry their coordinates.
-        **data_params
-            ``n_tokens`` and ``causal``, set by the estimator.
-
-        Returns
-        -------
-        module : TrajectoryTransformer
-            A freshly initialized backbone.
-        """
-        spec = get_backbone(self.backbone_name)
-        try:
-            return spec.cls(
-                n_steps,
-                n_nodes,
-                n_channels,
-                horizon,
-                n_targets,
-                **self.hyperparameters(),
-                **data_params,
-            )
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
-                f"invalid backbone parameters for {type(self).__name__} "
-                f"(set as backbone__<name>): {exc}"
-            ) from exc
+def _trajectory_backbones():
+    return [
+        name
+        for name in list_backbones(data_kind="trajectory")
+        if issubclass(get_backbone(name).config, TrajectoryBackboneConfig)
+    ]
 
 
 def _resolve_trajectory_backbone(backbone):
-    if isinstance(backbone, TrajectoryTransformerConfig):
+    if isinstance(backbone, TrajectoryBackboneConfig):
         return clone(backbone)
-    if backbone == "trajectory_transformer":
-        return TrajectoryTransformerConfig()
+    names = _trajectory_backbones()
+    if isinstance(backbone, str) and backbone in names:
+        return get_backbone(backbone).config()
     raise ValueError(
-        f"backbone must be 'trajectory_transformer' or a TrajectoryTransformerConfig; "
-        f"got {backbone!r}. Backbones for trajectories: "
-        f"{compatible_backbones('trajectory', 'representation')}."
+        f"backbone must be a trajectory backbone ({', '.join(names)}) or its configuration; "
+        f"got {backbone!r}."
     )
 
 
-_TINY_BACKBONE = TrajectoryTransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=16, dropout=0.0)
+_TINY_BACKBONE = TrajectoryTransformerConfig(**get_backbone("trajectory_transformer").test_params)
 
 
 # Parameters of the window estimators that trajectory estimators do not take
@@ -150,8 +71,6 @@ _NOT_TRAJECTORY_PARAMETERS = (
     "adapter",
     "spatial",
     "window_shape",
-    "checkpoint_dir",
-    "resume",
     "scaling",
     "lr_schedule",
 )
@@ -166,6 +85,7 @@ def _check_transitions(windows, does):
         )
 
 
+@fill_shared_docs
 class BaseTrajectoryEstimator(BaseSTEstimator):
     """Base of the trajectory estimators: sequences in, skorch training of a backbone.
 
@@ -213,6 +133,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         ``1`` prints the per-epoch log.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks.
+    %(checkpoint_parameters)s
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of predictions.
 
@@ -236,7 +157,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
     )
 
     _parameter_constraints: dict = {
-        "backbone": [str, BackboneConfig],
+        "backbone": [str, TrajectoryBackboneConfig],
         "objective": [str, BaseObjective, None],
         "max_length": [Interval(numbers.Integral, 2, None, closed="left")],
         "time_unit": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -264,6 +185,8 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
         inference_dtype="float64",
     ):
         self.backbone = backbone
@@ -281,11 +204,11 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
         self.inference_dtype = inference_dtype
 
-    # The skorch base reads these; trajectories have no checkpoint or adapter here.
-    checkpoint_dir = None
-    resume = False
+    # The skorch base reads it; trajectories have no adapter here.
     adapter = None
     # Columns are scaled by the trajectory base itself (``column_mean_``);
     # the learning rate stays constant.
@@ -450,6 +373,7 @@ class TrajectoryEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         Verbosity.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks.
+    %(checkpoint_parameters)s
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of ``transform``.
 
@@ -652,6 +576,7 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
         Verbosity.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks.
+    %(checkpoint_parameters)s
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of predictions.
 
@@ -754,6 +679,8 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
         inference_dtype="float64",
     ):
         super().__init__(
@@ -772,6 +699,8 @@ class NextLocationPredictor(ClassifierMixin, BaseTrajectoryEstimator):
             random_state=random_state,
             verbose=verbose,
             callbacks=callbacks,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
             inference_dtype=inference_dtype,
         )
         self.tokenizer = tokenizer
@@ -1010,6 +939,7 @@ class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
         Verbosity.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks.
+    %(checkpoint_parameters)s
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of predictions.
 

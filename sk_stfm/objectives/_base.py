@@ -147,3 +147,30 @@ class BaseObjective(BaseEstimator):
 
     _tasks = ("forecasting",)
     _requires = ()
+
+    @classmethod
+    def search_space(cls, history=None):
+        """The objective's parameters worth searching, for default search spaces.
+
+        Parameters
+        ----------
+        history : int or None, default=None
+            Length of the input windows, when known.
+
+        Returns
+        -------
+        params : dict
+            Parameters fixed for windows of ``history`` steps.
+        space : dict
+            ``{parameter: list of values, IntRange or FloatRange}``.
+
+        Examples
+        --------
+        >>> from sk_stfm.objectives import Regression
+        >>> Regression.search_space()
+        ({}, {'loss': ['mse', 'mae']})
+        """
+        return {}, dict(cls._search_space)
+
+    # Ranges of the default search spaces (see ``search_space``).
+    _search_space = {}

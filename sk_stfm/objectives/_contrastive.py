@@ -6,6 +6,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._ranges import FloatRange
 from ._pretraining import PretrainingObjective
 
 AUGMENTATIONS = ("jitter", "scale", "mask", "crop", "node_drop")
@@ -250,6 +251,8 @@ class Contrastive(PretrainingObjective):
     >>> Contrastive(temperature=0.1, augmentations=("jitter", "crop")).augmentations
     ('jitter', 'crop')
     """
+
+    _search_space = {"temperature": FloatRange(0.05, 0.5, log=True)}
 
     _parameter_constraints: dict = {
         **PretrainingObjective._parameter_constraints,

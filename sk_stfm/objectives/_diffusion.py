@@ -15,6 +15,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..utils._ranges import IntRange
 from ._base import BaseObjective
 from ._interpolation import interpolate_hidden
 from ._regression import MaskedLoss
@@ -673,6 +674,7 @@ class Diffusion(BaseObjective):
 
     probabilistic = True
     _tasks = ("forecasting", "imputation", "generation")
+    _search_space = {"hidden_size": IntRange(32, 128, log=True)}
 
     _parameter_constraints: dict = {
         "n_steps": [Interval(numbers.Integral, 2, None, closed="left")],

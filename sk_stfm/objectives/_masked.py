@@ -7,6 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._ranges import FloatRange, IntRange
 from ._interpolation import interpolate_hidden
 from ._pretraining import PretrainingObjective
 from ._regression import MaskedLoss
@@ -182,6 +183,32 @@ class Masked(PretrainingObjective):
     # Reconstruction of hidden entries is itself imputation, and its error
     # scores anomalies.
     _tasks = PretrainingObjective._tasks + ("imputation", "anomaly_detection")
+    _search_space = {"mask_ratio": FloatRange(0.25, 0.75), "pretrain_epochs": IntRange(2, 10)}
+
+    @classmethod
+    def search_space(cls, history=None):
+        """The parameters worth searching; masked spans fit windows of ``history`` steps.
+
+        Parameters
+        ----------
+        history : int or None, default=None
+            Length of the input windows, when known.
+
+        Returns
+        -------
+        params : dict
+            ``patch_len`` a quarter of the window (at most 16) when known.
+        space : dict
+            The mask ratio and the pre-training epochs.
+
+        Examples
+        --------
+        >>> from sk_stfm.objectives import Masked
+        >>> Masked.search_space(history=24)[0]
+        {'patch_len': 6}
+        """
+        params = {} if history is None else {"patch_len": max(1, min(16, history // 4))}
+        return params, dict(cls._search_space)
 
     _parameter_constraints: dict = {
         **PretrainingObjective._parameter_constraints,

@@ -81,6 +81,7 @@ class Regression(BaseObjective):
     """
 
     _tasks = ("forecasting", "classification")
+    _search_space = {"loss": ["mse", "mae"]}
 
     _parameter_constraints: dict = {
         "loss": [StrOptions({"mse", "mae", "huber"})],

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..backbones import get_backbone, list_backbones
+from ..backbones import (
+    EventBackboneConfig,
+    TrajectoryBackboneConfig,
+    get_backbone,
+    list_backbones,
+)
 from ..data import SEQUENCE_KINDS, SequenceData, STData
 from ..estimators import (
     EventForecaster,
@@ -30,10 +35,9 @@ from ._budget import (
     EVENT_TRAINING,
     HISTORY_CAP,
     TRAINING,
-    event_config,
     size_window_model,
+    sized_config,
     traits_of,
-    trajectory_config,
 )
 from ._describe import _as_data, describe
 from ._profile import DataProfile, format_duration
@@ -433,16 +437,18 @@ def _estimator_class(profile, task):
 def _build(name, estimator_class, profile, budget, history, spatial, random_state):
     """``(estimator, history, notes)`` of a recommendation; estimator None if unconfigurable."""
     if estimator_class is EventForecaster:
-        config = event_config(name, budget)
-        if config is None:
+        config = sized_config(name, budget)
+        if not isinstance(config, EventBackboneConfig):
             return None, None, []
         estimator = EventForecaster(
             backbone=config, random_state=random_state, **EVENT_TRAINING[budget]
         )
         return estimator, None, []
     if profile.n_sequences is not None:
-        config = trajectory_config(name, budget)
-        if config.backbone_name != "trajectory_transformer":
+        # Raw trajectories are padded sequences: only backbones built for
+        # them (a trajectory configuration) read them.
+        config = sized_config(name, budget)
+        if not isinstance(config, TrajectoryBackboneConfig):
             return None, None, []
         estimator = estimator_class(backbone=config, random_state=random_state, **TRAINING[budget])
         return estimator, None, []

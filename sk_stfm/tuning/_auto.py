@@ -16,7 +16,7 @@ from ..taxonomy import recommend
 from ..taxonomy._recommend import TASK_ALIASES
 from ..utils._tags import TASKS
 from ..utils._test_params import TestParamsMixin
-from ._default_spaces import _BACKBONE_SPACES, _copy
+from ._default_spaces import _backbone_option
 from ._search import STFMSearchCV
 from ._space import sample_params
 
@@ -75,8 +75,8 @@ class CandidateSpace:
             # A configuration object, so that its parameters can be set.
             params["backbone"] = resolve_backbone(params["backbone"])
             name = params["backbone"].spec().name
-        if name in _BACKBONE_SPACES:
-            sub_space = _copy(_BACKBONE_SPACES[name])[1]
+        if name is not None:
+            sub_space = _backbone_option(name, None)[1]
             # The candidate's own sizes were chosen for the budget and memory;
             # search only what does not change the cost much.
             sub_space = {k: v for k, v in sub_space.items() if k in ("dropout", "kernel_size")}

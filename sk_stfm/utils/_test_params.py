@@ -8,7 +8,10 @@ class TestParamsMixin:
 
     Each estimator lists tiny, offline settings (small widths, a few epochs,
     no download) as ``_test_params``; ``tests/test_common.py`` builds one
-    instance per entry, as sktime does with ``get_test_params``.
+    instance per entry, as sktime does with ``get_test_params``. An
+    estimator whose settings come from a registry (one per registered
+    backbone) overrides the ``_test_param_sets`` class method instead, so
+    that a backbone registered later is tested too.
     """
 
     # Not a test class, whatever pytest's name-based collection thinks.
@@ -38,5 +41,9 @@ class TestParamsMixin:
         """
         return [
             {k: clone(v) if hasattr(v, "get_params") else v for k, v in params.items()}
-            for params in cls._test_params
+            for params in cls._test_param_sets()
         ]
+
+    @classmethod
+    def _test_param_sets(cls):
+        return cls._test_params
