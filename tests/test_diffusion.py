@@ -36,7 +36,7 @@ def _tiny(**params):
     """Parameters of a tiny, seeded forecaster trained without validation."""
     defaults = {
         "backbone": MLPConfig(hidden_sizes=(16,), revin=False),
-        "objective": Diffusion(n_steps=10, n_samples=5, hidden_size=16),
+        "objective": Diffusion(n_diffusion_steps=10, n_samples=5, hidden_size=16),
         "max_epochs": 10,
         "lr": 1e-2,
         "batch_size": 32,
@@ -195,7 +195,7 @@ def test_diffusion_loss_is_a_finite_scalar_and_ignores_nan_targets():
 )
 def test_diffusion_builds_the_module_of_each_task(task, module):
     backbone = MLPBackbone(12, 1, 1, horizon=4 if task == "forecasting" else 12)
-    built = Diffusion(n_steps=7, hidden_size=8).build_module(backbone, task)
+    built = Diffusion(n_diffusion_steps=7, hidden_size=8).build_module(backbone, task)
     assert type(built) is module
     assert built.n_diffusion_steps == 7
     assert built.backbone is backbone
@@ -203,9 +203,21 @@ def test_diffusion_builds_the_module_of_each_task(task, module):
 
 def test_diffusion_rejects_invalid_parameters():
     backbone = MLPBackbone(12, 1, 1, horizon=4)
-    for params in ({"n_steps": 1}, {"schedule": "cosine"}, {"beta_end": 1.0}, {"n_samples": 0}):
+    for params in (
+        {"n_diffusion_steps": 1},
+        {"schedule": "cosine"},
+        {"beta_end": 1.0},
+        {"n_samples": 0},
+    ):
         with pytest.raises(ValueError):
             Diffusion(**params).build_module(backbone, "forecasting")
+
+
+def test_the_old_n_steps_spelling_warns_and_still_sets_the_chain_length():
+    backbone = MLPBackbone(12, 1, 1, horizon=4)
+    with pytest.warns(FutureWarning, match="n_diffusion_steps"):
+        built = Diffusion(n_steps=7, hidden_size=8).build_module(backbone, "forecasting")
+    assert built.n_diffusion_steps == 7
 
 
 # ================================================== STForecaster(objective=Diffusion)

@@ -67,7 +67,7 @@ def test_tags_follow_the_wrapped_estimator():
     default = STFMForecaster()
     assert not default.get_tag("capability:pred_int")
     assert default.get_tag("property:randomness") == "stochastic"
-    diffusion = STFMForecaster(_model(objective=Diffusion(n_steps=4), max_epochs=1), history=4)
+    diffusion = STFMForecaster(_model(objective=Diffusion(n_diffusion_steps=4), max_epochs=1), history=4)
     assert diffusion.get_tag("capability:pred_int")
     assert diffusion.get_tag("property:randomness") == "deterministic"
     # Nested parameters are set after skbase rebuilds the instance: fit
@@ -161,7 +161,7 @@ def test_missing_values_are_allowed(load):
 
 
 def test_probabilistic_estimator_gives_intervals(load):
-    diffusion = Diffusion(n_steps=10, n_samples=40, hidden_size=16, n_layers=1)
+    diffusion = Diffusion(n_diffusion_steps=10, n_samples=40, hidden_size=16, n_layers=1)
     forecaster = STFMForecaster(_model(objective=diffusion, max_epochs=10), history=48)
     forecaster.fit(load[:480], fh=DAY)
     intervals = forecaster.predict_interval(coverage=[0.5, 0.9])

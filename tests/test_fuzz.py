@@ -738,7 +738,7 @@ SAMPLES = 2  # samples per window where the count is not the fault
 @functools.cache
 def fitted_probabilistic(name):
     """``name`` with a tiny diffusion objective, fitted once: ``(estimator, X, y)``."""
-    objective = Diffusion(n_steps=4, n_samples=8, hidden_size=8, n_layers=1)
+    objective = Diffusion(n_diffusion_steps=4, n_samples=8, hidden_size=8, n_layers=1)
     estimator, X, y = fit_valid(CLASSES[name], objective=objective)
     assert is_probabilistic(estimator)
     return estimator, X, y

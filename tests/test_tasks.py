@@ -49,7 +49,7 @@ def _tiny(**params):
 
 
 def _diffusion():
-    return Diffusion(n_steps=10, n_samples=5, hidden_size=16)
+    return Diffusion(n_diffusion_steps=10, n_samples=5, hidden_size=16)
 
 
 def _sine_windows(n_steps, random_state, noise=NOISE, stride=12, window=N_STEPS):
@@ -125,7 +125,7 @@ def gaussian_windows():
 
 @pytest.fixture(scope="module")
 def generator(gaussian_windows):
-    objective = Diffusion(n_steps=20, hidden_size=32)
+    objective = Diffusion(n_diffusion_steps=20, hidden_size=32)
     return STGenerator(**_tiny(objective=objective, max_epochs=20)).fit(gaussian_windows)
 
 

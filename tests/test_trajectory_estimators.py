@@ -5,12 +5,13 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier, is_regressor
 
 from sk_stfm.backbones import TrajectoryTransformer, get_backbone, list_backbones
 from sk_stfm.data import sequences_to_padded
 from sk_stfm.estimators import (
     NextLocationPredictor,
+    NextPointRegressor,
     TrajectoryClassifier,
     TrajectoryEncoder,
     TrajectoryTransformerConfig,
@@ -278,13 +279,27 @@ def test_next_location_beats_the_most_frequent_cell_on_markov_mobility():
 
 def test_next_point_regression_returns_coordinates():
     train = markov_trajectories(30)
-    model = NextLocationPredictor(target="point", backbone=TINY, max_epochs=3, random_state=0)
+    model = NextPointRegressor(backbone=TINY, max_epochs=3, random_state=0)
     prediction = model.fit(train).predict(train[:4])
     assert prediction.shape == (4, 2) and prediction.dtype == np.float64
     assert np.abs(prediction - PLACES.mean(axis=0)).max() < 0.1  # in Beijing, not in scaled units
-    assert not hasattr(model, "predict_proba")
+    assert not hasattr(model, "predict_proba") and not hasattr(model, "classes_")
+    assert is_regressor(model) and not is_classifier(model)
+    # R^2 against the true next points, and minus metres without them.
+    truth = np.array([t[-1, 1:3] for t in train[:4]])
+    assert model.score([t[:-1] for t in train[:4]], truth) <= 1.0
+    assert model.score(train) < 0
+
+
+def test_the_point_target_of_the_classifier_is_deprecated_but_still_regresses():
+    train = markov_trajectories(10)
+    model = NextLocationPredictor(target="point", backbone=TINY, max_epochs=1, random_state=0)
+    with pytest.warns(FutureWarning, match="NextPointRegressor"):
+        model.fit(train)
+    expected = NextPointRegressor(backbone=TINY, max_epochs=1, random_state=0).fit(train)
+    np.testing.assert_allclose(model.predict(train[:3]), expected.predict(train[:3]))
 
 
 def test_sequence_estimators_refuse_2d_arrays_in_sklearn_tags():
-    for cls in (TrajectoryEncoder, TrajectoryClassifier, NextLocationPredictor):
+    for cls in (TrajectoryEncoder, TrajectoryClassifier, NextLocationPredictor, NextPointRegressor):
         assert cls().__sklearn_tags__().input_tags.two_d_array is False

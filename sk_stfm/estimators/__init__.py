@@ -44,11 +44,11 @@ from ._events import EventForecaster
 from ._forecaster import STForecaster
 from ._generator import STGenerator
 from ._imputer import STImputer, hide_at_random
+from ._next_location import NextLocationPredictor, NextPointRegressor
 from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
 from ._trajectory import (
     BaseTrajectoryEstimator,
-    NextLocationPredictor,
     TrajectoryClassifier,
     TrajectoryEncoder,
 )
@@ -70,6 +70,7 @@ __all__ = [
     "TimeBudget",
     "BaseTrajectoryEstimator",
     "NextLocationPredictor",
+    "NextPointRegressor",
     "TrajectoryClassifier",
     "TrajectoryEncoder",
     "BaseWindowTaskEstimator",

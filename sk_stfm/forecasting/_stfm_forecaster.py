@@ -434,7 +434,7 @@ class STFMForecaster(BaseForecaster):
             {
                 "estimator": STForecaster(
                     backbone=DLinearConfig(kernel_size=5),
-                    objective=Diffusion(n_steps=4, n_samples=8, hidden_size=8, n_layers=1),
+                    objective=Diffusion(n_diffusion_steps=4, n_samples=8, hidden_size=8, n_layers=1),
                     random_state=0,
                     **training,
                 ),

@@ -10,6 +10,7 @@ is the point prediction.
 """
 
 import numbers
+import warnings
 
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -644,7 +645,7 @@ class Diffusion(BaseObjective):
 
     Parameters
     ----------
-    n_steps : int, default=50
+    n_diffusion_steps : int, default=50
         Steps of the diffusion chain (CSDI uses 50).
     schedule : {"quad", "linear"}, default="quad"
         Noise schedule, from ``beta=1e-4`` to ``beta_end``.
@@ -656,6 +657,10 @@ class Diffusion(BaseObjective):
         Width of the denoising network.
     n_layers : int, default=3
         Residual layers of the denoising network.
+    n_steps : int or "deprecated", default="deprecated"
+        Former name of ``n_diffusion_steps`` (it read as the window's
+        ``n_steps``); setting it warns with a ``FutureWarning`` and is used
+        instead. Removed in the next release.
 
     Notes
     -----
@@ -668,7 +673,7 @@ class Diffusion(BaseObjective):
     Examples
     --------
     >>> from sk_stfm.objectives import Diffusion
-    >>> Diffusion(n_steps=20, schedule="linear").probabilistic
+    >>> Diffusion(n_diffusion_steps=20, schedule="linear").probabilistic
     True
     """
 
@@ -677,7 +682,8 @@ class Diffusion(BaseObjective):
     _search_space = {"hidden_size": IntRange(32, 128, log=True)}
 
     _parameter_constraints: dict = {
-        "n_steps": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_diffusion_steps": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_steps": [Interval(numbers.Integral, 2, None, closed="left"), StrOptions({"deprecated"})],
         "schedule": [StrOptions({"quad", "linear"})],
         "beta_end": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -686,14 +692,34 @@ class Diffusion(BaseObjective):
     }
 
     def __init__(
-        self, n_steps=50, schedule="quad", beta_end=0.5, n_samples=50, hidden_size=128, n_layers=3
+        self,
+        n_diffusion_steps=50,
+        schedule="quad",
+        beta_end=0.5,
+        n_samples=50,
+        hidden_size=128,
+        n_layers=3,
+        n_steps="deprecated",
     ):
-        self.n_steps = n_steps
+        self.n_diffusion_steps = n_diffusion_steps
         self.schedule = schedule
         self.beta_end = beta_end
         self.n_samples = n_samples
         self.hidden_size = hidden_size
         self.n_layers = n_layers
+        self.n_steps = n_steps
+
+    def _chain_length(self):
+        """``n_diffusion_steps``, or the deprecated ``n_steps`` with a warning."""
+        if self.n_steps == "deprecated":
+            return self.n_diffusion_steps
+        warnings.warn(
+            "Diffusion(n_diffusion_steps=...) is deprecated and will be removed in the next release; "
+            "use n_diffusion_steps (n_steps read as the length of the input windows).",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return self.n_steps
 
     def build_module(self, backbone, task):
         """Wrap the backbone into the diffusion model of the task.
@@ -717,7 +743,12 @@ class Diffusion(BaseObjective):
             "generation": GenerativeDiffusion,
         }[task]
         return model(
-            backbone, self.n_steps, self.schedule, self.hidden_size, self.n_layers, self.beta_end
+            backbone,
+            self._chain_length(),
+            self.schedule,
+            self.hidden_size,
+            self.n_layers,
+            self.beta_end,
         )
 
     def make_criterion(self):
