@@ -13,7 +13,6 @@ import numbers
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -84,6 +83,10 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
             counts = np.bincount(points[:, mark].astype(int), minlength=self.n_marks_)
             self.mark_log_proba_ = np.log((counts + 1.0) / (counts.sum() + self.n_marks_))
         if spatial:
+            # Imported here: sklearn.mixture (and the sklearn.cluster it
+            # imports) cost ``import sk_stfm`` a second for located events only.
+            from sklearn.mixture import GaussianMixture
+
             self.spatial_model_ = GaussianMixture(
                 min(self.n_spatial_components, len(points)), random_state=self.random_state
             ).fit(points[:, spatial])
