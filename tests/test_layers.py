@@ -1,5 +1,6 @@
-"""The package's shape: ``import sk_stfm`` stays light."""
+"""The package's shape: ``import sk_stfm`` stays light, private APIs sit in one module."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -33,3 +34,40 @@ def test_import_sk_stfm_leaves_the_extras_unimported():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+# Private modules and names of other libraries are imported in one module,
+# sk_stfm/utils/_compat.py, so that a release that moves them breaks one file.
+COMPAT = Path("utils") / "_compat.py"
+# Files another change owns for now; each still imports a private name directly.
+NOT_YET_GATHERED = {
+    # skorch's _check_f_arguments (sk_stfm.utils._compat.check_f_arguments
+    # is ready): the file is being rewritten by the checkpoint work.
+    Path("estimators") / "_checkpoint.py",
+}
+
+
+def _private_imports(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == "sk_stfm":
+                continue
+            private_module = any(part.startswith("_") for part in node.module.split("."))
+            private_names = [
+                alias.name
+                for alias in node.names
+                if alias.name.startswith("_") and not alias.name.startswith("__")
+            ]
+            if private_module or private_names:
+                yield f"{node.lineno}: from {node.module} import ..."
+
+
+def test_private_apis_of_other_libraries_are_imported_in_compat_only():
+    package = ROOT / "sk_stfm"
+    found = {
+        str(path.relative_to(package)): list(_private_imports(path))
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package) not in {COMPAT, *NOT_YET_GATHERED}
+    }
+    assert {name: lines for name, lines in found.items() if lines} == {}

@@ -4,9 +4,9 @@ import numbers
 import os
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
 from ._base import BaseAdapter
 from ._frozen_lm import LanguageModelAdapter
 

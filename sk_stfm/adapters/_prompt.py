@@ -8,9 +8,9 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..harmonize._text_serializer import TextSerializer
+from ..utils._compat import HasMethods, Interval, StrOptions
 from ._base import BaseAdapter
 from ._language_models import _transformers, describe_lm, load_language_model, load_tokenizer
 

@@ -3,9 +3,9 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
 from ._frozen_lm import LANGUAGE_MODEL_CONSTRAINTS, LanguageModelAdapter
 from ._language_models import load_tokenizer
 

@@ -12,11 +12,11 @@ import numbers
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import STFMTags
+from ..utils._compat import Interval, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._event_data import (
     SPATIAL_COLUMNS,
@@ -47,7 +47,7 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         mark = self.columns_.index("mark") if "mark" in self.columns_ else None
         return mark, [self.columns_.index(c) for c in SPATIAL_COLUMNS if c in self.columns_]
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, sequences, y=None, *, start_times=None, end_times=None):
         """Fit the time, mark and location models by maximum likelihood.
 

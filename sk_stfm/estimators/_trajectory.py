@@ -13,8 +13,7 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -25,6 +24,7 @@ from ..harmonize._geodesy import haversine_distance
 from ..objectives import BaseObjective, MaskedLoss, objectives_for, resolve_objective
 from ..objectives._sequence_pretext import SequencePretext
 from ..utils import STFMTags, get_stfm_tags
+from ..utils._compat import Interval, StrOptions
 from ._backbone_config import BackboneConfig
 from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit

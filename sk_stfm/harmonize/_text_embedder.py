@@ -8,17 +8,12 @@ import threading
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
 from ..data._validation import as_array
+from ..utils._compat import HasMethods, Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
 
 TEXTS_SHAPE_DOC = "(n_samples,) of str or a table (n_samples, n_columns) of texts"
@@ -331,7 +326,7 @@ class TextEmbedder(
             )
         return model, _named_tokenizer(self.lm), True
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the texts and record the embedding size; the model is frozen.
 

@@ -3,9 +3,9 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
 from ._pretraining import PretrainingObjective
 
 AUGMENTATIONS = ("jitter", "scale", "mask", "crop", "node_drop")

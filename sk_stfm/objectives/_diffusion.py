@@ -12,9 +12,9 @@ is the point prediction.
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseObjective
 from ._interpolation import interpolate_hidden
 from ._regression import MaskedLoss
