@@ -5,6 +5,9 @@ Every estimator is ``backbone x objective x adapter`` on one base
 hyperparameters reachable as nested parameters (``backbone__d_model``).
 """
 
+# The spatial context belongs to the data layer (sk_stfm.data lists it); it
+# stays importable from here, as it was.
+from ..data import SpatialContext, resolve_spatial  # noqa: F401
 from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._backbone_config import (
     BackboneConfig,
@@ -36,7 +39,6 @@ from ._events import EventForecaster
 from ._forecaster import STForecaster
 from ._generator import STGenerator
 from ._imputer import STImputer, hide_at_random
-from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
 from ._trajectory import (
     BaseTrajectoryEstimator,
@@ -74,7 +76,6 @@ __all__ = [
     "STPatchTransformerConfig",
     "STTransformerConfig",
     "SimVPConfig",
-    "SpatialContext",
     "TGCNConfig",
     "TimeBudget",
     "BaseTrajectoryEstimator",
@@ -85,6 +86,5 @@ __all__ = [
     "BaseWindowTaskEstimator",
     "hide_at_random",
     "resolve_backbone",
-    "resolve_spatial",
     "round_robin_masks",
 ]

@@ -24,7 +24,7 @@ from skorch.callbacks import ProgressBar
 
 from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
-from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
+from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim, resolve_spatial
 from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
@@ -48,7 +48,6 @@ from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
 from ._scaling import target_statistics, window_statistics
 from ._schedule import AUTO, LR_SCHEDULES, ScheduledLearningRate, resolve_schedule
-from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
 from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
 

@@ -15,16 +15,16 @@ from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import STFMTags
-from ..utils._compat import Interval, fit_context
-from ..utils._test_params import TestParamsMixin
-from ._event_data import (
+from ..data._events import (
     SPATIAL_COLUMNS,
     check_marks,
     observation_windows,
     read_intensity_query,
     read_sequences,
 )
+from ..utils import STFMTags
+from ..utils._compat import Interval, fit_context
+from ..utils._test_params import TestParamsMixin
 
 
 class _BaseEventBaseline(TestParamsMixin, BaseEstimator):

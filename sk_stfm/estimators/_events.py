@@ -13,6 +13,14 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from ..data._events import (
+    SPATIAL_COLUMNS,
+    check_marks,
+    make_pieces,
+    observation_windows,
+    read_intensity_query,
+    read_sequences,
+)
 from ..data._validation import check_int
 from ..utils import STFMTags
 from ..utils._compat import Interval, StrOptions, fit_context
@@ -25,14 +33,6 @@ from ._event_backbone_config import (
     RMTPPConfig,
     TransformerHawkesConfig,
     resolve_event_backbone,
-)
-from ._event_data import (
-    SPATIAL_COLUMNS,
-    check_marks,
-    make_pieces,
-    observation_windows,
-    read_intensity_query,
-    read_sequences,
 )
 from ._persistence import load_payload, save_estimator
 

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..backbones import compatible_backbones, get_backbone
-from ..data import check_sequences, sequences_to_padded
+from ..data import SpatialContext, check_sequences, sequences_to_padded
 from ..harmonize import GridTokenizer
 from ..harmonize._geodesy import haversine_distance
 from ..objectives import BaseObjective, MaskedLoss, objectives_for, resolve_objective
@@ -29,7 +29,6 @@ from ._backbone_config import BackboneConfig
 from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
 from ._docs import fill_shared_docs
-from ._spatial import SpatialContext
 from ._targets import check_class_labels
 from ._training import TemporalValidationSplit
 
