@@ -3,9 +3,9 @@
 import numbers
 
 from ..backbones._registry import _TEMPORAL_TAGS
+from ..harmonize._language_models import describe_lm, load_language_model
 from ..utils._compat import Interval
 from ._base import BaseAdapter
-from ._language_models import describe_lm, load_language_model
 from ._lm_backbone import LanguageModelBackbone, freeze_except, truncate_blocks
 
 # Parameters every language-model adapter has, validated alike.

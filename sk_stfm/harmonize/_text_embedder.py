@@ -15,6 +15,7 @@ from ..data import input_ndim
 from ..data._validation import as_array
 from ..utils._compat import HasMethods, Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
+from ._language_models import describe_lm, load_language_model, load_tokenizer
 
 TEXTS_SHAPE_DOC = "(n_samples,) of str or a table (n_samples, n_columns) of texts"
 
@@ -57,8 +58,6 @@ def _frozen_language_model(lm, device="cpu"):
     model : transformers.PreTrainedModel
         In evaluation mode, ``requires_grad=False``; callers must not train it.
     """
-    from ..adapters._language_models import describe_lm, load_language_model
-
     describe_lm(lm)  # a TypeError that names the accepted types
     key = (_model_key(lm), device)
     with _LOCK:
@@ -73,8 +72,6 @@ def _frozen_language_model(lm, device="cpu"):
 
 
 def _named_tokenizer(lm):
-    from ..adapters._language_models import load_tokenizer
-
     with _LOCK:
         tokenizer = _TOKENIZERS.get(str(lm))
         if tokenizer is None:
