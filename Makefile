@@ -37,6 +37,7 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sk_stfm tests benchmarks examples docs/conf.py docs/sphinxext
+	$(VENV)/bin/lint-imports --no-cache
 
 benchmark: $(STAMP)
 	$(PY) -m pip install -q -c constraints.txt -e ".[benchmarks]"
