@@ -27,16 +27,17 @@ demo: $(STAMP)
 	$(VENV)/bin/sk-stfm demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile --doctest-modules sk_stfm tests
+	$(PY) -m pytest -n 2 --dist loadfile --doctest-modules sk_stfm tests docs/sphinxext
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" --doctest-modules sk_stfm tests
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" --doctest-modules sk_stfm tests docs/sphinxext
 
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sk_stfm tests benchmarks examples docs/conf.py
+	$(VENV)/bin/ruff check sk_stfm tests benchmarks examples docs/conf.py docs/sphinxext
+	$(VENV)/bin/lint-imports --no-cache
 
 benchmark: $(STAMP)
 	$(PY) -m pip install -q -c constraints.txt -e ".[benchmarks]"

@@ -127,7 +127,7 @@ import torch
 
 import sk_stfm
 from sk_stfm.benchmarking import previous_results, write_results
-from sk_stfm.benchmarking._result_rows import format_number
+from sk_stfm.benchmarking._results import format_number
 
 RESULTS = Path(__file__).parent / "results"
 SEEDS = (0, 1, 2)

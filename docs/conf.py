@@ -1,11 +1,17 @@
 """Sphinx configuration of the sk_stfm documentation."""
 
 import os
+import sys
 import warnings
+from pathlib import Path
 
 import torch
 
 import sk_stfm
+
+# The page generators (benchmark results, taxonomy table) live beside the
+# docs in sphinxext/, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "sphinxext"))
 
 # Gallery examples run in this process on tiny models: one thread avoids
 # oversubscribing a busy 2-core machine (which slows them ten-fold).
@@ -96,9 +102,7 @@ def _skip_third_party_members(app, what, name, obj, skip, options):
 def _write_taxonomy_table(app):
     # The "Choosing a model" page includes the survey's taxonomy table built
     # from the backbone registry's tags, so that it cannot drift from the code.
-    from pathlib import Path
-
-    from sk_stfm.taxonomy._table import taxonomy_table_rst
+    from taxonomy_page import taxonomy_table_rst
 
     target = Path(app.srcdir) / "user_guide" / "_generated" / "taxonomy_table.rst"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,9 +116,7 @@ def _write_benchmark_pages(app):
     # The Benchmarks page includes tables and plots rendered from the results
     # files, and the Reproducibility page the protocols from the docstrings of
     # the scripts that wrote them: the pages cannot drift from the results.
-    from pathlib import Path
-
-    from sk_stfm.benchmarking._pages import write_benchmark_pages
+    from benchmark_pages import write_benchmark_pages
 
     source = Path(app.srcdir)
     write_benchmark_pages(

@@ -6,10 +6,9 @@ its own sub-package (:mod:`sk_stfm.data`, :mod:`sk_stfm.datasets`,
 :mod:`sk_stfm.estimators`, :mod:`sk_stfm.metrics`).
 """
 
-__version__ = "0.1.0.dev0"
-
-from .data import STData, make_windows, split_windows, temporal_split  # noqa: E402
-from .estimators import STForecaster  # noqa: E402
+from ._version import __version__
+from .data import STData, make_windows, split_windows, temporal_split
+from .estimators import STForecaster
 
 __all__ = [
     "STData",

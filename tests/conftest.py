@@ -1,8 +1,13 @@
 """Test-session settings."""
 
 import os
+import sys
+from pathlib import Path
 
 import torch
+
+# The docs' page generators (docs/sphinxext) are tested here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "sphinxext"))
 
 
 def pytest_configure(config):

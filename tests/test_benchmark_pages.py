@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from sk_stfm.benchmarking._pages import (
+from benchmark_pages import (
     PROTOCOLS_PAGE,
     RESULTS_PAGE,
     format_number,

@@ -17,11 +17,11 @@ pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
 from sklearn.base import clone  # noqa: E402
-from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from transformers import LlamaConfig, PreTrainedTokenizerFast  # noqa: E402
 
 from sk_stfm.adapters import Prompt  # noqa: E402
 from sk_stfm.harmonize import TextSerializer  # noqa: E402
+from sk_stfm.utils._compat import InvalidParameterError  # noqa: E402
 
 HORIZON = 4
 

@@ -14,6 +14,7 @@ import pytest
 from optuna.distributions import IntDistribution
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_estimator
+from taxonomy_page import taxonomy_table_rst  # docs/sphinxext, on the test path
 
 from sk_stfm.backbones import get_backbone, list_backbones, unregister_backbone
 from sk_stfm.backbones._config import config_class
@@ -21,7 +22,6 @@ from sk_stfm.benchmarking._scaling import _scaled_backbone, scalable_backbones
 from sk_stfm.data import STData
 from sk_stfm.estimators import STForecaster, resolve_backbone
 from sk_stfm.taxonomy import recommend
-from sk_stfm.taxonomy._table import taxonomy_table_rst
 from sk_stfm.tuning import default_search_space
 
 

@@ -510,7 +510,7 @@ def test_taxonomy_table_is_generated_from_the_registry():
 
 
 def test_taxonomy_table_renders_as_a_list_table_for_the_docs():
-    from sk_stfm.taxonomy._table import taxonomy_table_rst
+    from taxonomy_page import taxonomy_table_rst
 
     text = taxonomy_table_rst()
     assert text.startswith(".. list-table::")

@@ -5,11 +5,11 @@ Each adapter is a scikit-learn configuration object passed as
 like any other hyperparameter (see the "Transferred models" user guide).
 """
 
+from ..harmonize._language_models import describe_lm, load_language_model, load_tokenizer
 from ._alignment import Alignment
 from ._base import BaseAdapter
 from ._feature_enhancer import FeatureEnhancer
 from ._frozen_lm import FrozenLM, LanguageModelAdapter
-from ._language_models import describe_lm, load_language_model, load_tokenizer
 from ._lora import LoRA
 from ._prompt import Prompt
 from ._quantize import Quantize, quantize

@@ -3,13 +3,13 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ..backbones._patchtst import patch_series
+from ..harmonize._language_models import load_tokenizer
 from ..objectives._contrastive import InfoNCELoss, augment
+from ..utils._compat import Interval, StrOptions
 from ._frozen_lm import LANGUAGE_MODEL_CONSTRAINTS, LanguageModelAdapter
-from ._language_models import load_tokenizer
 
 # Words whose embeddings describe the shape of a series (TEST chooses such
 # prototypes among the vocabulary).

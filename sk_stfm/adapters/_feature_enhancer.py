@@ -3,22 +3,15 @@
 import numbers
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils._tags import get_tags
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..data import WINDOW_SHAPE_DOC, as_windows, check_grid_shape, input_ndim
 from ..data._validation import check_windows_input
 from ..harmonize._text_embedder import TextEmbedder, _resolve_device
+from ..utils._compat import HasMethods, Interval, StrOptions, fit_context, safe_indexing
 from ..utils._test_params import TestParamsMixin
 from ._vision_models import N_FEATURES, embed_images, output_image_shape
 
@@ -277,7 +270,7 @@ class FeatureEnhancer(
         return cloned
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Validate ``X`` and record what the encoder needs; the encoder is frozen.
 
@@ -367,7 +360,7 @@ class FeatureEnhancer(
             self.feature_names_in_ = encoder.feature_names_in_
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        probe = np.asarray(encoder.transform(_safe_indexing(X, [0])))
+        probe = np.asarray(encoder.transform(safe_indexing(X, [0])))
         self.n_features_out_ = self._pool_nodes(probe, X).shape[1]
 
     @staticmethod

@@ -2,11 +2,10 @@
 
 import numbers
 
-from sklearn.utils._param_validation import Interval
-
 from ..backbones._registry import TEMPORAL_TAGS
+from ..harmonize._language_models import describe_lm, load_language_model
+from ..utils._compat import Interval
 from ._base import BaseAdapter
-from ._language_models import describe_lm, load_language_model
 from ._lm_backbone import LanguageModelBackbone, freeze_except, truncate_blocks
 
 # Parameters every language-model adapter has, validated alike.

@@ -4,9 +4,10 @@ import numbers
 import os
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
+from ..utils._saved_file import read_saved_file
 from ._base import BaseAdapter
 from ._frozen_lm import LanguageModelAdapter
 
@@ -57,9 +58,7 @@ def linear_layer_names(module, within=None):
 
 def _load_pretrained_backbone(path):
     """The backbone weights in a file written by an sk_stfm estimator's ``save``."""
-    from ..estimators._persistence import load_payload
-
-    _, _, _, state_dict = load_payload(path)
+    state_dict = read_saved_file(path)["state_dict"]
     # Task modules that wrap the backbone (an encoder's) prefix its weights.
     prefix = "backbone."
     if not any(k.startswith(prefix) for k in state_dict):

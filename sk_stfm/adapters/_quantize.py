@@ -4,9 +4,9 @@ import copy
 import warnings
 
 import torch
-from sklearn.utils._param_validation import StrOptions
 from torch import nn
 
+from ..utils._compat import StrOptions
 from ._base import BaseAdapter
 
 _DTYPES = {"int8": torch.qint8}

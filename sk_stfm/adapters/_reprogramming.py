@@ -3,11 +3,11 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..harmonize._language_models import load_tokenizer
+from ..utils._compat import Interval
 from ._frozen_lm import LANGUAGE_MODEL_CONSTRAINTS, LanguageModelAdapter
-from ._language_models import load_tokenizer
 
 DEFAULT_DESCRIPTION = "A multivariate time series recorded at regular intervals."
 

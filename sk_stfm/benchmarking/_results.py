@@ -1,6 +1,7 @@
 """Result files of benchmarks: JSON rows with the machine, and a markdown table beside each."""
 
 import json
+import math
 import platform
 from pathlib import Path
 
@@ -66,6 +67,41 @@ def write_results(path, benchmark, rows, threads, **settings):
     path.write_text(json.dumps(payload, indent=2))
     print(f"wrote {path}")
     write_markdown(path)
+
+
+def format_number(value):
+    """Format a table cell: 4 significant digits, integers with separators.
+
+    Parameters
+    ----------
+    value : object
+        A number, a string, a bool, None or a list of those.
+
+    Returns
+    -------
+    text : str
+        The cell's text (not yet escaped for reStructuredText).
+
+    Examples
+    --------
+    >>> format_number(0.374123), format_number(561.49), format_number(18207456)
+    ('0.3741', '561.5', '18,207,456')
+    >>> format_number([0.375, 0.399]), format_number(None), format_number(True)
+    ('0.375 / 0.399', '–', 'yes')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isfinite(value) and abs(value) >= 1e4:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return " / ".join(format_number(item) for item in value)
+    return str(value)
 
 
 def _cell(value):

@@ -1,6 +1,6 @@
 """``sk-stfm benchmark``: run the core or speed suite, or some of its entries."""
 
-from ..benchmarking._result_rows import format_number
+from ..benchmarking._results import format_number
 from ._arguments import name_list, positive_float, positive_int, require_matplotlib, seed
 
 

@@ -183,7 +183,7 @@ def _check_backbone(config, spec, data, history, horizon, spatial):
     import torch
 
     from ..backbones import compatible_backbones
-    from ..estimators import resolve_spatial
+    from ..data import resolve_spatial
 
     context = resolve_spatial(spatial, data.n_nodes)
     usable = compatible_backbones(context.kind, "forecasting", context.available())

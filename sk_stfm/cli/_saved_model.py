@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._version import __version__
+
 FORMAT = "sk_stfm-cli-model"
 FORMAT_VERSION = 1
 _REQUIRED = (
@@ -82,8 +84,6 @@ def save_model(estimator, model_path, metadata):
     paths : tuple of Path
         The model file and the metadata file.
     """
-    from .. import __version__
-
     model_path = Path(model_path)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     # Callbacks (the time budget) belong to training, not to the model: the

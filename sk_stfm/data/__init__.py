@@ -4,6 +4,7 @@ Regular data are 4-D windows ``(n_samples, n_steps, n_nodes, n_channels)``
 cut from a long ``(n_steps, n_nodes, n_channels)`` array; NaN marks a missing
 value and becomes a mask before any model sees it. Irregular data
 (trajectories, events) are lists of per-sequence arrays, time first.
+What an estimator knows of space (:class:`SpatialContext`) is resolved here too.
 """
 
 from ._grid import check_grid_shape, grid_adjacency
@@ -20,6 +21,7 @@ from ._sequences import (
     sequences_to_padded,
     unflatten_sequences,
 )
+from ._spatial import SpatialContext, resolve_spatial
 from ._split import temporal_split
 from ._stdata import KINDS, STData
 from ._validation import (
@@ -42,6 +44,7 @@ __all__ = [
     "WINDOW_SHAPE_DOC",
     "KINDS",
     "STData",
+    "SpatialContext",
     "SplitWindows",
     "as_windows",
     "check_adjacency",
@@ -58,6 +61,7 @@ __all__ = [
     "observed_mask",
     "padded_to_sequences",
     "partition_matrix",
+    "resolve_spatial",
     "restore_layout",
     "sequences_from_frame",
     "sequences_to_padded",

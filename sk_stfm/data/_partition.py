@@ -14,7 +14,6 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
-from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
@@ -282,6 +281,10 @@ def _split(graph, k, rng):
     n_parts = min(k, _BRANCHING)
     embedding = _spectral_embedding(graph, n_parts, rng)
     if embedding is not None:
+        # Imported here: sklearn.cluster is a second's import that only a
+        # graph partition needs, not ``import sk_stfm``.
+        from sklearn.cluster import KMeans
+
         with warnings.catch_warnings():
             # Nodes with identical neighbourhoods share an embedding; fewer
             # distinct clusters are handled below.

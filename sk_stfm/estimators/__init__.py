@@ -8,6 +8,8 @@ them; their names stay importable from here, where earlier versions
 defined them.
 """
 
+# The spatial context belongs to the data layer (sk_stfm.data lists it); it
+# stays importable from here, as it was.
 # The backbone configurations live in sk_stfm.backbones; their names stay
 # importable from here, where earlier versions defined them.
 from ..backbones import (  # noqa: F401
@@ -29,6 +31,7 @@ from ..backbones import (  # noqa: F401
     TrajectoryTransformerConfig,
     TransformerHawkesConfig,
 )
+from ..data import SpatialContext, resolve_spatial  # noqa: F401
 from ._anomaly import STAnomalyDetector, round_robin_masks
 from ._backbone_config import (
     resolve_backbone,
@@ -45,7 +48,6 @@ from ._forecaster import STForecaster
 from ._generator import STGenerator
 from ._imputer import STImputer, hide_at_random
 from ._next_location import NextLocationPredictor, NextPointRegressor
-from ._spatial import SpatialContext, resolve_spatial
 from ._training import TimeBudget
 from ._trajectory import (
     BaseTrajectoryEstimator,
@@ -66,7 +68,6 @@ __all__ = [
     "STForecaster",
     "STGenerator",
     "STImputer",
-    "SpatialContext",
     "TimeBudget",
     "BaseTrajectoryEstimator",
     "NextLocationPredictor",
@@ -76,6 +77,5 @@ __all__ = [
     "BaseWindowTaskEstimator",
     "hide_at_random",
     "resolve_backbone",
-    "resolve_spatial",
     "round_robin_masks",
 ]

@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import OutlierMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._compat import Interval
 from ._backbone_config import MLPConfig
 from ._base import BaseSTEstimator
 from ._docs import fill_shared_docs

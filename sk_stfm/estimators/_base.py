@@ -15,20 +15,20 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
 
 from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
-from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim
+from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim, resolve_spatial
 from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..utils import get_stfm_tags
+from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, PatchTSTConfig, resolve_backbone
 from ._checkpoint import (
@@ -48,7 +48,6 @@ from ._docs import fill_shared_docs
 from ._persistence import load_payload, save_estimator
 from ._scaling import target_statistics, window_statistics
 from ._schedule import AUTO, LR_SCHEDULES, ScheduledLearningRate, resolve_schedule
-from ._spatial import resolve_spatial
 from ._targets import as_target_windows, check_target_observed
 from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
 
@@ -970,6 +969,6 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def _validated_fit(self, X, y, validation_data=None):
         return self._fit_windows(X, y, validation_data)

@@ -12,59 +12,35 @@ processes, so that early stopping stops every process at the same epoch.
 import os
 import tempfile
 
-from skorch import NeuralNet
 from torch.utils.data import DataLoader
 
 ACCELERATE = "accelerate"
 
 
-try:
-    from accelerate import Accelerator
-    from skorch.hf import AccelerateMixin
-except ImportError:  # pragma: no cover - depends on the install
-    Accelerator = AccelerateMixin = None
-
-if AccelerateMixin is not None:
-
-    class _AcceleratedNeuralNet(AccelerateMixin, NeuralNet):
-        """skorch's ``NeuralNet`` trained through Hugging Face Accelerate."""
-
-        def _initialize_accelerator(self):
-            # Accelerate wraps every module it prepares in DistributedDataParallel,
-            # which refuses one without trainable parameters, such as sk_stfm's
-            # masked losses: those stay as they are (there is nothing to sync).
-            stateless = {
-                name: getattr(self, name + "_")
-                for name in self._criteria
-                if not any(p.requires_grad for p in getattr(self, name + "_").parameters())
-            }
-            for name in stateless:
-                setattr(self, name + "_", None)
-            try:
-                return super()._initialize_accelerator()
-            finally:
-                for name, criterion in stateless.items():
-                    setattr(self, name + "_", criterion)
-
-    class _SharedAccelerator(Accelerator):
-        """An ``Accelerator`` that survives the copies skorch and scikit-learn make.
-
-        Accelerate's objects keep references to one gradient state; a deep
-        copy (``clone``, callbacks) splits them and breaks the last-batch
-        handling of distributed evaluation (skorch issue #944). The copy is
-        the same object.
-        """
-
-        def __deepcopy__(self, memo):
-            return self
-
-
 def _require_accelerate():
-    if AccelerateMixin is None:
+    """The module of the Accelerate-backed classes, imported on first use.
+
+    Accelerate (and with it its command-line and launch helpers) is imported
+    only when a fit asks for ``device="accelerate"``, not by ``import sk_stfm``.
+    """
+    try:
+        from . import _accelerated
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        if exc.name is not None and exc.name.startswith("sk_stfm"):
+            raise
         raise ImportError(
             "device='accelerate' needs Hugging Face accelerate; install it with "
             "pip install accelerate (it is part of sk-stfm[llm])."
-        )
+        ) from None
+    return _accelerated
+
+
+def __getattr__(name):
+    # The classes lived here before they moved to ._accelerated: objects
+    # pickled then still find them.
+    if name in ("_AcceleratedNeuralNet", "_SharedAccelerator"):
+        return getattr(_require_accelerate(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def accelerated_net_class():
@@ -80,8 +56,7 @@ def accelerated_net_class():
     >>> accelerated_net_class().__name__
     '_AcceleratedNeuralNet'
     """
-    _require_accelerate()
-    return _AcceleratedNeuralNet
+    return _require_accelerate()._AcceleratedNeuralNet
 
 
 def shared_accelerator():
@@ -93,8 +68,7 @@ def shared_accelerator():
         Configured from the environment that ``accelerate launch`` or
         ``torchrun`` set up (one process on this device otherwise).
     """
-    _require_accelerate()
-    return _SharedAccelerator()
+    return _require_accelerate()._SharedAccelerator()
 
 
 def synchronised_history(accelerator):

@@ -12,20 +12,19 @@ import numbers
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.mixture import GaussianMixture
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import STFMTags
-from ..utils._test_params import TestParamsMixin
-from ._event_data import (
+from ..data._events import (
     SPATIAL_COLUMNS,
     check_marks,
     observation_windows,
     read_intensity_query,
     read_sequences,
 )
+from ..utils import STFMTags
+from ..utils._compat import Interval, fit_context
+from ..utils._test_params import TestParamsMixin
 
 
 class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
@@ -48,7 +47,7 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         mark = self.columns_.index("mark") if "mark" in self.columns_ else None
         return mark, [self.columns_.index(c) for c in SPATIAL_COLUMNS if c in self.columns_]
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, sequences, y=None, *, start_times=None, end_times=None):
         """Fit the time, mark and location models by maximum likelihood.
 
@@ -84,6 +83,10 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
             counts = np.bincount(points[:, mark].astype(int), minlength=self.n_marks_)
             self.mark_log_proba_ = np.log((counts + 1.0) / (counts.sum() + self.n_marks_))
         if spatial:
+            # Imported here: sklearn.mixture (and the sklearn.cluster it
+            # imports) cost ``import sk_stfm`` a second for located events only.
+            from sklearn.mixture import GaussianMixture
+
             self.spatial_model_ = GaussianMixture(
                 min(self.n_spatial_components, len(points)), random_state=self.random_state
             ).fit(points[:, spatial])

@@ -5,31 +5,31 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ..data._validation import check_int
-from ..utils import STFMTags
-from ..utils._test_params import TestParamsMixin
-from ._backbone_config import registered_test_params
-from ._base import _OPTIMIZERS, check_seed, resolve_device
-from ._event_backbone_config import (
-    EventBackboneConfig,
-    resolve_event_backbone,
-)
-from ._event_data import (
+from ..data._events import (
     SPATIAL_COLUMNS,
     check_marks,
     make_pieces,
     observation_windows,
     read_intensity_query,
     read_sequences,
+)
+from ..data._validation import check_int
+from ..utils import STFMTags
+from ..utils._compat import Interval, StrOptions, fit_context
+from ..utils._test_params import TestParamsMixin
+from ._backbone_config import registered_test_params
+from ._base import _OPTIMIZERS, check_seed, resolve_device
+from ._event_backbone_config import (
+    EventBackboneConfig,
+    resolve_event_backbone,
 )
 from ._persistence import load_payload, save_estimator
 
@@ -316,7 +316,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             torch_load_kwargs={"weights_only": True},
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, sequences, y=None, *, start_times=None, end_times=None):
         """Fit the point process by maximum likelihood.
 

@@ -12,14 +12,14 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..harmonize import GridTokenizer
 from ..harmonize._geodesy import haversine_distance
 from ..objectives import MaskedLoss
+from ..utils._compat import StrOptions
 from ._docs import fill_shared_docs
 from ._trajectory import _TINY_BACKBONE, BaseTrajectoryEstimator, _check_transitions
 

@@ -17,11 +17,14 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 
+from .._version import __version__
 from ..data import check_adjacency
 from ..data._validation import _is_networkx_graph
+from ..utils._saved_file import FORMAT, FORMAT_VERSION, read_saved_file
 
-FORMAT = "sk_stfm-estimator"
-FORMAT_VERSION = 1
+# The format is defined beside its reader in utils (an adapter reads saved
+# weights there too); it is named here as well, as before.
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_payload", "save_estimator"]
 
 
 def _encode(value):
@@ -140,8 +143,6 @@ def save_estimator(estimator, path, fitted_attributes):
         Name to value (arrays, numbers, tuples) of what ``fit`` learned
         besides the network weights.
     """
-    from .. import __version__
-
     params = estimator.get_params(deep=False)
     if params.get("callbacks"):
         warnings.warn(
@@ -182,31 +183,7 @@ def load_payload(path):
     state_dict : dict
         Network weights.
     """
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ...
-        raise ValueError(
-            f"{path} is not a file saved by sk_stfm's save(), or it holds objects that "
-            f"are not allowed to load safely: {exc}"
-        ) from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a file saved by sk_stfm's save().")
-    version = payload.get("format_version")
-    if version != FORMAT_VERSION:
-        from .. import __version__
-
-        # Name both sides, so that the fix (which sk_stfm to install) is plain.
-        newer = isinstance(version, int) and version > FORMAT_VERSION
-        raise ValueError(
-            f"{path} was saved in format version {version} (by sk_stfm "
-            f"{payload.get('sk_stfm_version')}); the installed sk_stfm {__version__} "
-            f"reads format version {FORMAT_VERSION}. "
-            + (
-                "Upgrade sk_stfm to load it."
-                if newer
-                else "Load it with the sk_stfm version that saved it."
-            )
-        )
+    payload = read_saved_file(path)
     cls = _import_sk_stfm_class(payload["class"])
     params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
     fitted = {k: _decode(v) for k, v in _fitted_items(json.loads(payload["fitted"]))}

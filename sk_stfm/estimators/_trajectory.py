@@ -12,7 +12,6 @@ import numbers
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -22,14 +21,14 @@ from ..backbones import (
     get_backbone,
     list_backbones,
 )
-from ..data import check_sequences, sequences_to_padded
+from ..data import SpatialContext, check_sequences, sequences_to_padded
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..objectives._sequence_pretext import SequencePretext
 from ..utils import STFMTags, get_stfm_tags
+from ..utils._compat import Interval
 from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
 from ._docs import fill_shared_docs
-from ._spatial import SpatialContext
 from ._targets import check_class_labels
 from ._training import TemporalValidationSplit
 

@@ -9,11 +9,12 @@ layout of the input (2-D rows, 3-D single node, or 4-D).
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..data import WINDOW_SHAPE_DOC, as_windows, input_ndim, restore_layout
 from ..data._validation import check_windows_input
+from ..utils._compat import fit_context
 from ..utils._test_params import TestParamsMixin
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -91,7 +92,7 @@ class BaseSTTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
             )
         return windows, X.ndim
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn what the transformer needs from the windows ``X``.
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import StrOptions
 
 from ..data import STData
+from ..utils._compat import StrOptions
 from ._base import BaseSTTransformer
 
 # Period of each feature, in the unit the feature is measured in.

@@ -3,8 +3,8 @@
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from ..utils._compat import Interval
 from ._base import BaseSTTransformer
 
 

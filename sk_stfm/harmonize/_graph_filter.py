@@ -4,17 +4,12 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
 from ..data._validation import check_windows_input
+from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._base import FLOAT_DTYPES
 
@@ -183,7 +178,7 @@ class GraphFilter(
             )
         return X
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the kernel width from the distances ``X``.
 

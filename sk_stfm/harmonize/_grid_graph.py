@@ -2,9 +2,8 @@
 
 import numbers
 
-from sklearn.utils._param_validation import Options
-
 from ..data import check_grid_shape, grid_adjacency
+from ..utils._compat import Options
 from ._base import BaseSTTransformer
 
 

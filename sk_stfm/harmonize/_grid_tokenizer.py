@@ -3,18 +3,13 @@
 import numbers
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import check_sequences
 from ..data._validation import check_windows_input
 from ..utils import STFMTags
+from ..utils._compat import Interval, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._geodesy import EARTH_RADIUS
 
@@ -169,7 +164,7 @@ class GridTokenizer(
         return index
 
     # ---------------------------------------------------------------- public API
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the grid and the vocabulary of cells seen in ``X``.
 

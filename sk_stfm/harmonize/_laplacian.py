@@ -6,9 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import laplacian
 from scipy.sparse.linalg import eigsh
-from sklearn.utils._param_validation import Interval
 
 from ..data import check_adjacency
+from ..utils._compat import Interval
 from ._base import BaseSTTransformer
 
 # Above this many nodes the sparse eigensolver beats a dense decomposition.

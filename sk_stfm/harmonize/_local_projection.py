@@ -1,12 +1,11 @@
 """Latitude / longitude to local metric coordinates around an origin, and back."""
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim, restore_layout
 from ..data._validation import check_windows_input
+from ..utils._compat import StrOptions, fit_context
 from ._base import FLOAT_DTYPES, BaseSTTransformer
 from ._geodesy import EARTH_RADIUS
 from ._trajectory_base import check_trajectories
@@ -238,7 +237,7 @@ class LocalProjector(BaseSTTransformer):
 
     # ------------------------------------------------------------ API
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Set the projection centre (the given origin or the training centroid).
 

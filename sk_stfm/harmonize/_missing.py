@@ -1,9 +1,9 @@
 """Filling missing values along time: forward fill, linear interpolation, mean."""
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
 from ..data import fill_along_time
+from ..utils._compat import StrOptions
 from ._base import BaseSTTransformer, nan_reduce
 
 

@@ -3,8 +3,8 @@
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseSTTransformer, nan_reduce
 
 _DEFAULT_FACTOR = {"iqr": 1.5, "zscore": 3.0}

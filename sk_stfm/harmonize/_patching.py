@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.utils._param_validation import Interval
 
+from ..utils._compat import Interval
 from ._base import BaseSTTransformer
 
 

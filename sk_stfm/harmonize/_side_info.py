@@ -4,9 +4,9 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..data import STData
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseSTTransformer
 
 _UNITS = {"s", "ms", "us", "ns", "m", "h", "D"}

@@ -3,11 +3,11 @@
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..data import as_windows, partition_matrix, restore_layout, spatial_partition
 from ..data._validation import check_windows_input
+from ..utils._compat import Interval, StrOptions
 from ._base import FLOAT_DTYPES, BaseSTTransformer
 
 

@@ -8,18 +8,14 @@ import threading
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
 from ..data._validation import as_array
+from ..utils._compat import HasMethods, Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
+from ._language_models import describe_lm, load_language_model, load_tokenizer
 
 TEXTS_SHAPE_DOC = "(n_samples,) of str or a table (n_samples, n_columns) of texts"
 
@@ -62,8 +58,6 @@ def _frozen_language_model(lm, device="cpu"):
     model : transformers.PreTrainedModel
         In evaluation mode, ``requires_grad=False``; callers must not train it.
     """
-    from ..adapters._language_models import describe_lm, load_language_model
-
     describe_lm(lm)  # a TypeError that names the accepted types
     key = (_model_key(lm), device)
     with _LOCK:
@@ -78,8 +72,6 @@ def _frozen_language_model(lm, device="cpu"):
 
 
 def _named_tokenizer(lm):
-    from ..adapters._language_models import load_tokenizer
-
     with _LOCK:
         tokenizer = _TOKENIZERS.get(str(lm))
         if tokenizer is None:
@@ -331,7 +323,7 @@ class TextEmbedder(
             )
         return model, _named_tokenizer(self.lm), True
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the texts and record the embedding size; the model is frozen.
 

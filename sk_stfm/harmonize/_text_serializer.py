@@ -4,12 +4,12 @@ import numbers
 import re
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import input_ndim
 from ..data._validation import check_windows_input
+from ..utils._compat import Interval, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._base import FLOAT_DTYPES
 
@@ -178,7 +178,7 @@ class TextSerializer(TestParamsMixin, TransformerMixin, BaseEstimator):
         return X.astype(np.float64, copy=False)
 
     # --------------------------------------------------------------- the API
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the format and the series length; the serializer learns nothing else.
 

@@ -8,11 +8,12 @@ A trajectory is a sequence of the irregular data contract
 """
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import check_sequences
 from ..utils import STFMTags
+from ..utils._compat import fit_context
 from ..utils._test_params import TestParamsMixin
 
 TRAJECTORIES_DOC = (
@@ -71,7 +72,7 @@ class _TrajectoryTransformer(TestParamsMixin, TransformerMixin, BaseEstimator):
             self.n_features_in_ = trajectories[0].shape[1]
         return trajectories
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the trajectories and record their number of columns.
 

@@ -3,8 +3,8 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._compat import Interval, StrOptions
 from ._geodesy import haversine_distance
 from ._trajectory_base import _TrajectoryTransformer
 

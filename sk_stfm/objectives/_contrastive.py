@@ -3,9 +3,9 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
 from ..utils._ranges import FloatRange
 from ._pretraining import PretrainingObjective
 

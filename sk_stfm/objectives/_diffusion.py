@@ -13,9 +13,9 @@ import numbers
 import warnings
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..utils._compat import Interval, StrOptions
 from ..utils._ranges import IntRange
 from ._base import BaseObjective
 from ._interpolation import interpolate_hidden

@@ -4,9 +4,9 @@ import math
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ..utils._compat import Interval
 from ..utils._ranges import FloatRange, IntRange
 from ._interpolation import interpolate_hidden
 from ._pretraining import PretrainingObjective

@@ -2,8 +2,7 @@
 
 import numbers
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseObjective
 from ._regression import MaskedLoss
 

@@ -3,9 +3,9 @@
 import numbers
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..utils._compat import Interval, StrOptions
 from ._base import BaseObjective
 
 

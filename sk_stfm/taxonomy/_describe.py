@@ -7,8 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..data import SequenceData, STData, grid_adjacency
-from ..estimators import resolve_spatial
+from ..data import SequenceData, STData, grid_adjacency, resolve_spatial
 from ..harmonize import haversine_distance
 from ._dependence import _centred, autocorrelation, dominant_periods, morans_i
 from ._profile import SIGNIFICANCE, DataProfile, DependenceMeasure, Period, format_p, strength_of

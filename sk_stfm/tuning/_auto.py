@@ -3,9 +3,8 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.model_selection import TimeSeriesSplit
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -14,6 +13,7 @@ from ..data._validation import check_windows_input
 from ..estimators import BackboneConfig, resolve_backbone
 from ..taxonomy import recommend
 from ..taxonomy._recommend import TASK_ALIASES
+from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._tags import TASKS
 from ..utils._test_params import TestParamsMixin
 from ._default_spaces import _backbone_option
@@ -268,7 +268,7 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             )
         return np.concatenate([windows[:, 0], windows[-1, 1:]])
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Recommend candidates for the data and search over them.
 

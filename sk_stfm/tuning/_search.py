@@ -16,12 +16,11 @@ from optuna.storages import BaseStorage
 from optuna.study import MaxTrialsCallback
 from optuna.trial import FixedTrial, TrialState
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import TimeSeriesSplit, check_cv
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 from tqdm.auto import tqdm
@@ -29,6 +28,7 @@ from tqdm.auto import tqdm
 from ..data import WINDOW_SHAPE_DOC
 from ..data._validation import check_windows_input
 from ..estimators import MLPConfig, STForecaster
+from ..utils._compat import HasMethods, Interval, StrOptions, fit_context, safe_indexing
 from ..utils._test_params import TestParamsMixin
 from ._pruning import TrialPruningCallback
 from ._space import parameter_labels, sample_params
@@ -60,9 +60,9 @@ def _fit_and_score(estimator, X, y, train, test, scorer, fold, trial):
     if trial is not None:
         callbacks = list(estimator.get_params()["callbacks"] or [])
         estimator.set_params(callbacks=[*callbacks, TrialPruningCallback(trial, fold=fold)])
-    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-    y_train = None if y is None else _safe_indexing(y, train)
-    y_test = None if y is None else _safe_indexing(y, test)
+    X_train, X_test = safe_indexing(X, train), safe_indexing(X, test)
+    y_train = None if y is None else safe_indexing(y, train)
+    y_test = None if y is None else safe_indexing(y, test)
     start = time.perf_counter()
     estimator.fit(X_train, y_train)
     fit_time = time.perf_counter() - start
@@ -274,7 +274,7 @@ class STFMSearchCV(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Run the trials the study still lacks, then refit the best configuration.
 

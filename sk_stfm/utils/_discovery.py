@@ -3,11 +3,16 @@
 import inspect
 import pkgutil
 from importlib import import_module
+from pathlib import Path
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
 # Sub-packages whose import needs an optional extra; skipped when it is missing.
 _OPTIONAL_ROOTS = ("sk_stfm.forecasting", "sk_stfm.tuning", "sk_stfm.adapters")
+# The package's folder, found without importing the package: utils is the
+# lowest layer and imports nothing above it (as scikit-learn's all_estimators
+# walks its own folder); the modules found are imported by name.
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def all_estimators(type_filter=None):
@@ -31,10 +36,8 @@ def all_estimators(type_filter=None):
     >>> "STStandardScaler" in names
     True
     """
-    import sk_stfm
-
     found = {}
-    for info in pkgutil.walk_packages(sk_stfm.__path__, prefix="sk_stfm."):
+    for info in pkgutil.walk_packages([str(_PACKAGE_ROOT)], prefix="sk_stfm."):
         if ".tests" in info.name:
             continue
         try:

@@ -9,7 +9,9 @@ at build time, so the pages cannot drift from the results. A file of a
 shape this module does not know is rendered from its rows as they are, so
 a new benchmark appears without code changes.
 
-matplotlib (the ``plot`` extra) is imported when a plot is drawn.
+matplotlib (the ``plot`` extra) is imported when a plot is drawn. The
+module belongs to the documentation, not to the installed package:
+``docs/conf.py`` puts this folder on ``sys.path`` and calls it at build time.
 """
 
 import ast
@@ -18,8 +20,8 @@ import json
 import re
 from pathlib import Path
 
-from ._page_figures import _group_chart, _new_figure, _png
-from ._result_rows import (
+from benchmark_figures import _group_chart, _new_figure, _png
+from benchmark_rows import (
     _GROUP_KEYS,
     _MISSING,
     _columns,
@@ -30,6 +32,10 @@ from ._result_rows import (
     read_results_file,
 )
 
+import sk_stfm.benchmarking
+
+# The suite modules (``sk-stfm benchmark``), whose docstrings are protocols.
+_SUITES = Path(sk_stfm.benchmarking.__file__).parent
 RESULTS_PAGE = "results.rst"
 PROTOCOLS_PAGE = "protocols.rst"
 
@@ -71,7 +77,7 @@ def _protocol_source(stem, scripts_dir):
     """``(file, docstring)`` of the script or suite module that writes ``stem``.json."""
     candidates = (
         (f"benchmarks/{stem}.py", scripts_dir / f"{stem}.py"),
-        (f"sk_stfm/benchmarking/_{stem}.py", Path(__file__).parent / f"_{stem}.py"),
+        (f"sk_stfm/benchmarking/_{stem}.py", _SUITES / f"_{stem}.py"),
     )
     for shown, path in candidates:
         doc = _module_docstring(path)
@@ -436,7 +442,7 @@ def write_benchmark_pages(results_dir, output_dir, *, scripts_dir=None, image_pr
 
     figures = {}
     results = [
-        ".. Generated from the results files by sk_stfm.benchmarking._pages; do not edit.",
+        ".. Generated from the results files by docs/sphinxext/benchmark_pages.py; do not edit.",
         "",
     ]
     protocols = list(results)

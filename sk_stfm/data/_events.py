@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-from ..data import SequenceData, check_sequences
+from ._sequence_data import SequenceData
+from ._sequences import check_sequences
 
 # Column layouts read without a ``columns`` parameter, by number of columns.
 DEFAULT_COLUMNS = {

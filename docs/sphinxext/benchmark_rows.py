@@ -1,13 +1,16 @@
-"""The rows of a results file: reading, formatting, and the fields that name them.
+"""The rows of a results file: reading them, and the fields that name them.
 
-What the benchmark pages (:mod:`._pages`) and their figures
-(:mod:`._page_figures`) both need to know of a results file's rows.
+What the benchmark pages (``benchmark_pages``) and their figures
+(``benchmark_figures``) both need to know of a results file's rows. Cells
+are formatted by :func:`sk_stfm.benchmarking._results.format_number`, which
+the command line uses too.
 """
 
 import json
-import math
 import re
 from pathlib import Path
+
+from sk_stfm.benchmarking._results import format_number
 
 # Row fields that split the rows of a file into tables, in this order.
 _GROUP_KEYS = ("task", "entry", "dataset", "section", "setting")
@@ -34,7 +37,8 @@ _METRIC_WORDS = {
 }
 # Settings that tell apart rows of the same model, in this order.
 _DISTINGUISH = ("lr", "seed", "history", "horizon", "budget_seconds")
-_MISSING = "–"
+# The text of an empty cell.
+_MISSING = format_number(None)
 
 
 # ------------------------------------------------------------------- reading
@@ -87,41 +91,6 @@ def read_results_file(path):
     if not isinstance(payload.get("machine", {}), dict):
         raise ValueError(f"{path} is not a valid results file: 'machine' must be an object.")
     return payload
-
-
-def format_number(value):
-    """Format a table cell: 4 significant digits, integers with separators.
-
-    Parameters
-    ----------
-    value : object
-        A number, a string, a bool, None or a list of those.
-
-    Returns
-    -------
-    text : str
-        The cell's text (not yet escaped for reStructuredText).
-
-    Examples
-    --------
-    >>> format_number(0.374123), format_number(561.49), format_number(18207456)
-    ('0.3741', '561.5', '18,207,456')
-    >>> format_number([0.375, 0.399]), format_number(None), format_number(True)
-    ('0.375 / 0.399', '–', 'yes')
-    """
-    if value is None:
-        return _MISSING
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isfinite(value) and abs(value) >= 1e4:
-            return f"{value:,.0f}"
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return " / ".join(format_number(item) for item in value)
-    return str(value)
 
 
 # ----------------------------------------------------------------- the rows

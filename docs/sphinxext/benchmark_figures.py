@@ -6,7 +6,7 @@ matplotlib (the ``plot`` extra) is imported when a figure is drawn.
 import io
 import math
 
-from ._result_rows import (
+from benchmark_rows import (
     _X_KEYS,
     _columns,
     _is_number,
