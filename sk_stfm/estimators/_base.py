@@ -35,6 +35,7 @@ from ._checkpoint import (
     AtomicCheckpoint,
     ResumableEarlyStopping,
     checkpoint_dir_lock,
+    fit_fingerprint,
     has_checkpoint,
     resume_from_checkpoint,
 )
@@ -523,7 +524,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         # atomically and holds the RNG streams, so that a fit killed at any
         # instant resumes and ends with the weights of an uninterrupted fit
         # (see ``_checkpoint.py``).
-        return AtomicCheckpoint(
+        checkpoint = AtomicCheckpoint(
             dirname=str(self.checkpoint_dir),
             monitor=None,
             f_params="params.pt",
@@ -532,6 +533,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             f_history="history.json",
             load_best=False,
         )
+        # Committed with every epoch; resume=True refuses another fit's checkpoint.
+        checkpoint.fingerprint = fit_fingerprint(self)
+        return checkpoint
 
     def _build_net(
         self, module, criterion, train_split, has_validation, seed, stage="train", max_epochs=None

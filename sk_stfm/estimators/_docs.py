@@ -81,15 +81,23 @@ TRAINING_PARAMETERS = """\
         Directory where parameters, optimizer, history, random-number
         states and early-stopping progress are saved after every epoch
         (``params.pt``, ``optimizer.pt``, ``history.json``,
-        ``rng_state.pt``, ``early_stopping.pt``), all files of an epoch
-        committed together, so that a kill mid-write leaves the previous
-        checkpoint whole. One fit at a time owns the directory: a second
-        fit on it meanwhile raises ``ValueError``.
+        ``rng_state.pt``, ``early_stopping.pt``) with the fit's fingerprint
+        (``fingerprint.json``: estimator class, window and target shapes,
+        parameters), all files of an epoch committed together, so that a
+        kill mid-write leaves the previous checkpoint whole. One fit at a
+        time owns the directory: a second fit on it meanwhile raises
+        ``ValueError``.
     resume : bool, default=False
         With ``checkpoint_dir``, start from the checkpoint found there; the
         remaining epochs replay the batches and dropout of an uninterrupted
         fit with the same ``random_state``, and early stopping stops at the
-        same epoch on the same best weights.
+        same epoch on the same best weights. A checkpoint of another fit
+        (another estimator class, window or target shape, or parameter
+        other than ``max_epochs``, ``patience``, ``callbacks``, ``verbose``,
+        ``device``, ``inference_dtype``, ``checkpoint_dir`` and ``resume``)
+        is refused with a ``ValueError`` naming the difference; one written
+        without a fingerprint by an older sk_stfm resumes with a
+        ``UserWarning``.
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of ``predict``, ``transform`` and scoring (training is
         float32). ``"float64"`` makes a window's output independent of the
