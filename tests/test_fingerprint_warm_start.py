@@ -1,9 +1,10 @@
-"""Checkpoint fingerprints of the window estimators.
+"""Checkpoint fingerprints and warm starts of the window estimators.
 
 A checkpoint records the fit that wrote it (estimator class, window and
 target shapes, the parameters that decide the network and training), and
 ``resume=True`` refuses another fit's checkpoint by name instead of
-continuing the wrong model.
+continuing the wrong model; ``warm_start=True`` continues the fitted
+network on new data of the same shapes.
 """
 
 import copy
@@ -12,9 +13,10 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from skorch.callbacks import Callback
 
-from sk_stfm.estimators import MLPConfig, STForecaster
+from sk_stfm.estimators import MLPConfig, STAnomalyDetector, STForecaster
 from sk_stfm.estimators._checkpoint import FINGERPRINT_FILE, fit_fingerprint
 
 _rng = np.random.default_rng(3)
@@ -168,3 +170,89 @@ def test_the_fingerprint_tells_adjacencies_apart_and_is_stable():
     states = np.random.RandomState(0), np.random.RandomState(1)
     assert fingerprint(None, states[0]) == fingerprint(None, states[1])
     assert fingerprint(None, states[0])["params"]["random_state"] == "RandomState"
+
+
+# ------------------------------------------------------------------- warm start
+def test_warm_start_continues_training_the_fitted_network():
+    model = _model().fit(X, Y)
+    first_losses = model.net_.history[:, "train_loss"]
+    module, fitted = model.net_.module_, _weights(model)
+    model.set_params(warm_start=True, max_epochs=2, callbacks=[("start", _FirstEpochWeights())])
+    model.fit(X, Y)
+    # The same module, from the fitted weights, two epochs more.
+    assert model.net_.module_ is module
+    assert _max_difference(_first_epoch_weights(model), fitted) == 0
+    assert model.n_epochs_ == 5 and len(model.net_.history) == 2
+    # The loss goes on from where the first fit left it, below a fresh start's.
+    fresh = _model(max_epochs=2).fit(X, Y)
+    assert model.net_.history[0, "train_loss"] < first_losses[0]
+    assert model.net_.history[-1, "train_loss"] < fresh.net_.history[-1, "train_loss"]
+    assert _max_difference(_weights(model), _weights(fresh)) > 1e-3
+
+
+def test_warm_start_keeps_the_units_of_the_first_fit():
+    model = _model().fit(X, Y)
+    mean, scale = model.input_mean_.copy(), model.input_scale_.copy()
+    model.set_params(warm_start=True, max_epochs=1).fit(X + 5.0, Y + 5.0)
+    np.testing.assert_array_equal(model.input_mean_, mean)
+    np.testing.assert_array_equal(model.input_scale_, scale)
+
+
+def test_warm_start_on_an_unfitted_estimator_is_a_plain_fit():
+    warm = _model(warm_start=True).fit(X, Y)
+    cold = _model().fit(X, Y)
+    np.testing.assert_array_equal(warm.predict(X), cold.predict(X))
+    assert warm.n_epochs_ == cold.n_epochs_ == 3
+
+
+def test_without_warm_start_a_second_fit_starts_afresh():
+    model = _model().fit(X, Y)
+    module = model.net_.module_
+    model.fit(X, Y)
+    assert model.net_.module_ is not module and model.n_epochs_ == 3
+    np.testing.assert_array_equal(model.predict(X), _model().fit(X, Y).predict(X))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ((X[:, 2:], Y), "X must have windows of shape (n_samples, 12, 2, 1)"),
+        ((X, Y[:, :2]), "targets must have shape (n, 3, 2, 1) as in fit; got (40, 2, 2, 1)"),
+        ((X.reshape(40, -1), Y), "X must have windows of shape (n_samples, 12, 2, 1)"),
+    ],
+)
+def test_warm_start_refuses_data_of_another_shape(data, message):
+    model = _model().fit(X, Y)
+    before, module = model.predict(X), model.net_.module_
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="warm_start=True continues the fitted network") as error:
+        model.fit(*data)
+    assert message in str(error.value) and "warm_start=False" in str(error.value)
+    # The fitted estimator is untouched.
+    assert model.net_.module_ is module and model.n_epochs_ == 3
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_warm_start_does_not_read_the_checkpoint(tmp_path):
+    # resume=True resumes a new fit; a warm start continues the network in memory.
+    model = _model(checkpoint_dir=tmp_path, resume=True).fit(X, Y)
+    fitted = _weights(model)
+    model.set_params(warm_start=True, max_epochs=2, callbacks=[("start", _FirstEpochWeights())])
+    model.fit(X, Y)
+    assert _max_difference(_first_epoch_weights(model), fitted) == 0
+    assert model.n_epochs_ == 5
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history) == 2  # the checkpoint is of the last fit
+    saved = torch.load(tmp_path / "params.pt", weights_only=True)
+    assert _max_difference(saved, _weights(model)) == 0
+
+
+def test_warm_start_is_a_parameter_of_every_window_estimator():
+    model = STAnomalyDetector(**STAnomalyDetector.get_test_params()[0])
+    windows = X[:, :, :1]
+    model.fit(windows)
+    module = model.net_.module_
+    model.set_params(warm_start=True, max_epochs=1).fit(windows)
+    assert model.net_.module_ is module
+    with pytest.raises(ValueError, match="warm_start=True continues"):
+        model.fit(X)

@@ -85,9 +85,9 @@ FINGERPRINT_FORMAT = 1
 _PENDING = ".next"
 # Parameters a resumed fit may change: they decide neither the network nor
 # the updates of an epoch. Output and devices (verbose, device,
-# inference_dtype), the checkpoint itself (checkpoint_dir, resume), extra
-# callbacks (a time budget, a progress printer; the killed fit often had one
-# the resuming one has not), when training stops (max_epochs counts the whole
+# inference_dtype), the checkpoint itself (checkpoint_dir, resume),
+# continuing fitted weights (warm_start), extra callbacks (a time budget, a
+# progress printer; the killed fit often had one the resuming one has not), when training stops (max_epochs counts the whole
 # fit, so a larger one resumes a finished fit into more epochs; patience,
 # likewise) and the layout of 2-D input (window_shape: the windows' shape is
 # compared itself).
@@ -97,6 +97,7 @@ NOT_FINGERPRINTED = (
     "inference_dtype",
     "checkpoint_dir",
     "resume",
+    "warm_start",
     "callbacks",
     "max_epochs",
     "patience",
