@@ -291,14 +291,14 @@ class STFMForecaster(BaseForecaster):
         if self.baseline not in ("auto", None):
             raise ValueError(f'baseline must be "auto" or None; got {self.baseline!r}.')
         self._set_period()
+        values = observations.values()
         held_out = n_steps - self.horizon_
         model = None
         if self._checks_baseline(estimator, history, stride) and held_out >= needed:
             # The network of the steps before the held-out end, from the same origin.
-            values = observations.values()[:held_out]
-            model = self._fit_clone(estimator, values, history, stride)
-        self._choose_strategy(model, history)
-        self.estimator_ = self._fit_clone(estimator, observations.values(), history, stride)
+            model = self._fit_clone(estimator, values[:held_out], history, stride)
+        self._choose_strategy(model, history, values)
+        self.estimator_ = self._fit_clone(estimator, values, history, stride)
         self.history_ = history
 
     def _set_period(self):
@@ -315,17 +315,18 @@ class STFMForecaster(BaseForecaster):
             self.baseline == "auto" and not _is_probabilistic(estimator) and n_windows < MAX_WINDOWS
         )
 
-    def _choose_strategy(self, model, history):
+    def _choose_strategy(self, model, history, values):
         """Set ``strategy_``: the lowest error on the last ``horizon_`` steps.
 
         ``model`` is a network that has not seen those steps; ``None`` (no
-        check) leaves the forecasts to the fitted network.
+        check) leaves the forecasts to the fitted network. ``values`` are
+        the observed steps (``Observations.values()``).
         """
         self.validation_errors_ = {}
         self.strategy_ = "model"
         if model is None:
             return
-        values, targets = self._observations.values(), self._observations.targets
+        targets = self._observations.targets
         held_out = len(targets) - self.horizon_
         window = values[held_out - history : held_out][None]
         forecast = np.asarray(model.predict(window), dtype=np.float64)
@@ -379,15 +380,15 @@ class STFMForecaster(BaseForecaster):
         estimator = self.estimator_
         params = estimator.get_params(deep=False)
         stride = check_int(self.stride, "stride")
+        values = self._observations.values()
         self._set_period()
         if not self._checks_baseline(estimator, self.history_, stride):
-            self._choose_strategy(None, self.history_)
-        elif len(self._observations.index) - self.horizon_ >= n_seen:
+            self._choose_strategy(None, self.history_, values)
+        elif len(values) - self.horizon_ >= n_seen:
             # The network has not seen the last horizon_ steps yet: it is the
             # held-out network of a refit's check, at the cost of a predict.
-            self._choose_strategy(estimator, self.history_)
+            self._choose_strategy(estimator, self.history_, values)
         # With fewer new steps than the horizon, the last check stands.
-        values = self._observations.values()
         X_windows, y_windows = make_windows(values, self.history_, self.horizon_, stride)
         estimator.set_params(**_FINE_TUNE)
         try:
