@@ -35,6 +35,7 @@ import sk_stfm
 from sk_stfm.estimators import MLPConfig, STForecaster
 from sk_stfm.estimators._checkpoint import (
     EARLY_STOPPING_FILE,
+    FINGERPRINT_FILE,
     JOURNAL,
     LOCK_FILE,
     RNG_FILE,
@@ -51,7 +52,14 @@ from sk_stfm.utils import all_estimators
 PACKAGE = Path(sk_stfm.__file__).parent
 TESTS = Path(__file__).parent
 MAX_EPOCHS = 6
-CHECKPOINT_FILES = {"params.pt", "optimizer.pt", "history.json", RNG_FILE, EARLY_STOPPING_FILE}
+CHECKPOINT_FILES = {
+    "params.pt",
+    "optimizer.pt",
+    "history.json",
+    RNG_FILE,
+    EARLY_STOPPING_FILE,
+    FINGERPRINT_FILE,
+}
 
 # The fit of the kill-and-resume tests, run in child processes: dropout and
 # shuffled batches, so that resuming must restore both RNG streams to

@@ -162,6 +162,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         callbacks=None,
         checkpoint_dir=None,
         resume=False,
+        warm_start=False,
         inference_dtype="float64",
     ):
         self.backbone = backbone
@@ -186,6 +187,7 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
+        self.warm_start = warm_start
         self.inference_dtype = inference_dtype
 
     def _fill_missing(self, windows):

@@ -35,6 +35,7 @@ from ._checkpoint import (
     AtomicCheckpoint,
     ResumableEarlyStopping,
     checkpoint_dir_lock,
+    fit_fingerprint,
     has_checkpoint,
     resume_from_checkpoint,
 )
@@ -245,6 +246,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         "callbacks": [list, None],
         "checkpoint_dir": [str, os.PathLike, None],
         "resume": ["boolean"],
+        "warm_start": ["boolean"],
         "inference_dtype": [StrOptions({"float64", "float32"})],
     }
 
@@ -270,6 +272,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         callbacks=None,
         checkpoint_dir=None,
         resume=False,
+        warm_start=False,
         inference_dtype="float64",
     ):
         self.backbone = backbone
@@ -292,6 +295,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
+        self.warm_start = warm_start
         self.inference_dtype = inference_dtype
 
     # --------------------------------------------------------------- validation
@@ -522,7 +526,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         # atomically and holds the RNG streams, so that a fit killed at any
         # instant resumes and ends with the weights of an uninterrupted fit
         # (see ``_checkpoint.py``).
-        return AtomicCheckpoint(
+        checkpoint = AtomicCheckpoint(
             dirname=str(self.checkpoint_dir),
             monitor=None,
             f_params="params.pt",
@@ -531,6 +535,9 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             f_history="history.json",
             load_best=False,
         )
+        # Committed with every epoch; resume=True refuses another fit's checkpoint.
+        checkpoint.fingerprint = fit_fingerprint(self)
+        return checkpoint
 
     def _build_net(
         self, module, criterion, train_split, has_validation, seed, stage="train", max_epochs=None
@@ -588,8 +595,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             self.output_shape_ = targets.shape[1:]
         elif targets.shape[1:] != tuple(self.output_shape_):
             raise ValueError(
-                f"validation_data targets must have shape (n, {tuple(self.output_shape_)}) "
-                f"like y; got {targets.shape}."
+                f"targets must have shape (n, {', '.join(map(str, self.output_shape_))}) as "
+                f"in fit; got {targets.shape}."
             )
         return targets
 
@@ -619,15 +626,23 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     # ----------------------------------------------------------------- training
     def _fit_windows(self, X, y, validation_data=None):
         """Validate, build the network and train it; return ``self``."""
-        windows, _ = self._validate_X(X, reset=True)
-        targets = self._training_targets(windows, y, reset=True)
-        self._resolve_components(windows.shape[2])
+        warm = self._warm_net()
+        if warm is None:
+            windows, _ = self._validate_X(X, reset=True)
+            targets = self._training_targets(windows, y, reset=True)
+            self._resolve_components(windows.shape[2])
+        else:
+            windows, targets = self._validate_warm(X, y)
         self._resolve_schedule(len(windows), explicit_validation=validation_data is not None)
-        # One pass over the windows gives the fill of never-observed inputs
-        # (the training mean, 0 where none) and the scaling statistics.
-        statistics = window_statistics(windows)
-        self.fill_values_ = statistics[0].astype(windows.dtype)
-        windows, targets = self._fit_scaling(windows, targets, statistics)
+        if warm is None:
+            # One pass over the windows gives the fill of never-observed inputs
+            # (the training mean, 0 where none) and the scaling statistics.
+            statistics = window_statistics(windows)
+            self.fill_values_ = statistics[0].astype(windows.dtype)
+            windows, targets = self._fit_scaling(windows, targets, statistics)
+        else:
+            # The network learned in the units of its first fit: they are kept.
+            windows, targets = self._scale_inputs(windows), self._scale_targets(targets)
         if self._is_generative():
             horizon, n_targets = self._output_shape()
             # A generative adapter (prompting) trains no network: it keeps
@@ -662,21 +677,53 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         # for a seed and the caller's global torch RNG state is untouched.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            backbone = self._build_backbone()
-            self._pretrain(backbone, train, raw_windows, split, has_validation, seed)
-            module, criterion = self._task_module(backbone)
+            if warm is None:
+                backbone = self._build_backbone()
+                self._pretrain(backbone, train, raw_windows, split, has_validation, seed)
+                module, criterion = self._task_module(backbone)
+            else:
+                # The fitted module goes on training (skorch keeps the weights
+                # of a module instance); its pre-training stage is done.
+                module, criterion = self._unwrapped(warm), warm.criterion_
             self.net_ = self._build_net(module, criterion, split, has_validation, seed)
-            self._train_task(train)
+            self._train_task(train, resume=self.resume and warm is None)
         losses = self.net_.history[:, "train_loss"]
         if not np.all(np.isfinite(losses)):
             raise RuntimeError(
                 "training diverged (non-finite loss); lower lr or scale the data, e.g. "
                 "with sk_stfm.harmonize.STStandardScaler."
             )
-        self.n_epochs_ = len(self.net_.history)
+        self.n_epochs_ = len(self.net_.history) + (0 if warm is None else self.n_epochs_)
         if has_validation:
             self._check_learned(validation)
         return self
+
+    def _warm_net(self):
+        """The fitted network that ``warm_start`` continues, or None for a new one.
+
+        Estimators without the parameter (the trajectory ones) never warm-start.
+        """
+        if not getattr(self, "warm_start", False) or self._is_generative():
+            return None
+        return getattr(self, "net_", None)
+
+    def _validate_warm(self, X, y):
+        """Windows and targets of a warm start: shaped like those of the first fit."""
+        try:
+            windows, _ = self._validate_X(X, reset=False)
+            return windows, self._training_targets(windows, y, reset=False)
+        except ValueError as error:
+            raise ValueError(
+                "warm_start=True continues the fitted network, which takes the windows and "
+                f"targets of its first fit: {error} Set warm_start=False to fit a new network "
+                "on data of this shape."
+            ) from error
+
+    @staticmethod
+    def _unwrapped(net):
+        """``net``'s module, without the wrapper of a distributed fit."""
+        accelerator = getattr(net, "accelerator", None)
+        return net.module_ if accelerator is None else accelerator.unwrap_model(net.module_)
 
     def _check_learned(self, validation):
         """Warn when training evidently failed: an early stop on the first epochs,
@@ -774,7 +821,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         )
         return self.adapter_.adapt(module)
 
-    def _train_task(self, train):
+    def _train_task(self, train, resume=False):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
         if self.checkpoint_dir is None:
             self.net_.fit(train, None)
@@ -786,7 +833,7 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
                 # The main process finishes an interrupted commit under its
                 # lock; the others read the checkpoint only after that.
                 accelerator.wait_for_everyone()
-            if not (self.resume and has_checkpoint(checkpoint)):
+            if not (resume and has_checkpoint(checkpoint)):
                 self.net_.fit(train, None)
                 return
             self.net_.initialize()

@@ -10,15 +10,23 @@ CHECKPOINT_PARAMETERS = """\
         Directory where parameters, optimizer, history, random-number
         states and early-stopping progress are saved after every epoch
         (``params.pt``, ``optimizer.pt``, ``history.json``,
-        ``rng_state.pt``, ``early_stopping.pt``), all files of an epoch
-        committed together, so that a kill mid-write leaves the previous
-        checkpoint whole. One fit at a time owns the directory: a second
-        fit on it meanwhile raises ``ValueError``.
+        ``rng_state.pt``, ``early_stopping.pt``) with the fit's fingerprint
+        (``fingerprint.json``: estimator class, window and target shapes,
+        parameters), all files of an epoch committed together, so that a
+        kill mid-write leaves the previous checkpoint whole. One fit at a
+        time owns the directory: a second fit on it meanwhile raises
+        ``ValueError``.
     resume : bool, default=False
         With ``checkpoint_dir``, start from the checkpoint found there; the
         remaining epochs replay the batches and dropout of an uninterrupted
         fit with the same ``random_state``, and early stopping stops at the
-        same epoch on the same best weights.
+        same epoch on the same best weights. A checkpoint of another fit
+        (another estimator class, window or target shape, or parameter
+        other than ``max_epochs``, ``patience``, ``callbacks``, ``verbose``,
+        ``device``, ``inference_dtype``, ``checkpoint_dir``, ``resume`` and
+        ``warm_start``) is refused with a ``ValueError`` naming the
+        difference; one written without a fingerprint by an older sk_stfm
+        resumes with a ``UserWarning``.
 """
 
 TRAINING_PARAMETERS = """\
@@ -94,6 +102,19 @@ TRAINING_PARAMETERS = """\
         callback with a ``stages`` attribute joins only those stages
         (``"pretrain"``, ``"train"``).
     %(checkpoint_parameters)s
+    warm_start : bool, default=False
+        When ``True`` and the estimator is fitted, ``fit`` continues
+        training the fitted network (``net_``) on the data it is given,
+        for ``max_epochs`` more epochs, instead of building a new one (a
+        fine-tune on new data, e.g. the latest steps of a series). The
+        components, the scaling statistics and the fill of the first fit
+        are kept (the network learned in those units); the optimizer and
+        the learning-rate schedule start afresh, as with scikit-learn's
+        ``warm_start``; ``net_.history`` holds the epochs of the last fit
+        and ``n_epochs_`` counts those of all. The data must have the
+        window and target shapes of the first fit (else ``ValueError``);
+        ``resume`` is not read by a warm start, and the objective's
+        pre-training stage does not run again.
     inference_dtype : {"float64", "float32"}, default="float64"
         Precision of ``predict``, ``transform`` and scoring (training is
         float32). ``"float64"`` makes a window's output independent of the
@@ -116,8 +137,8 @@ SCHEDULE_ATTRIBUTES = """\
 
 TRAINING_ATTRIBUTES = """\
     net_ : skorch.NeuralNet
-        The trained network, with its ``history`` (absent with a generative
-        adapter such as ``Prompt``, which trains none).
+        The trained network, with the ``history`` of the last fit (absent
+        with a generative adapter such as ``Prompt``, which trains none).
     adapter_ : BaseAdapter or None
         A copy of ``adapter`` used by the fit (it records, e.g., the
         parameter counts of ``LoRA``).
@@ -135,7 +156,8 @@ TRAINING_ATTRIBUTES = """\
         Training mean of each node and channel, filling inputs with no
         observation at all.
     n_epochs_ : int
-        Epochs trained (task stage).
+        Epochs trained (task stage), summed over the fits that
+        ``warm_start`` continued.
     %(schedule_attributes)s
     pretrain_history_ : skorch.History or None
         History of the self-supervised pre-training stage of the objective

@@ -68,6 +68,7 @@ _NOT_TRAJECTORY_PARAMETERS = (
     "window_shape",
     "scaling",
     "lr_schedule",
+    "warm_start",
 )
 
 

@@ -16,6 +16,20 @@ from ..taxonomy._season import calendar_period
 from ._baseline_choice import MAX_WINDOWS, choose_strategy, mean_absolute_error, naive_forecasts
 from ._observations import Observations
 
+# Epochs of the fine-tune of ``update(update_params=True)`` over the windows of
+# the updated series (see the Notes of STFMForecaster for the measurement).
+UPDATE_EPOCHS = 5
+# What a fine-tune sets on the fitted estimator, and restores afterwards:
+# a fixed number of epochs at a constant rate, all windows training (the
+# new ones are the last: a validation split would hold them out).
+_FINE_TUNE = {
+    "warm_start": True,
+    "max_epochs": UPDATE_EPOCHS,
+    "lr_schedule": "constant",
+    "patience": None,
+    "validation_fraction": 0.0,
+}
+
 
 def _default_estimator():
     return STForecaster()
@@ -125,8 +139,8 @@ class STFMForecaster(BaseForecaster):
 
     A 144-month series with a yearly cycle and ``h = 12`` gets 24 months;
     a 36-month one without a period found gets 13 months for ``h = 12``
-    and 12 months for ``h = 3``. ``update(update_params=True)`` chooses
-    again for the longer series, as a new ``fit`` would.
+    and 12 months for ``h = 3``. ``update(update_params=True)`` keeps
+    ``history_``: it is the input length of the fitted network.
 
     Exogenous ``X`` is only used over the past: each input window holds
     the ``X`` of its ``history`` steps, so ``predict`` needs no future
@@ -137,9 +151,28 @@ class STFMForecaster(BaseForecaster):
 
     ``update(y, X, update_params=False)`` appends the new steps to the
     observed series, so that the next forecast starts from them, and keeps
-    the weights. ``update_params=True`` refits a fresh clone of
-    ``estimator`` on all the steps observed so far (sk_stfm estimators have
-    no incremental training yet).
+    the weights. ``update_params=True`` also fine-tunes the fitted network
+    instead of training a new one: ``estimator_`` continues training
+    (``warm_start=True``) for 5 epochs, at its learning rate held constant
+    and without validation, on the windows of all the steps observed so
+    far, cut with the ``history_``, ``stride`` and horizon of ``fit``; its
+    parameters are left as they were. When the new steps cover the
+    horizon, ``baseline="auto"`` first checks the network against the naive
+    rules on the last ``max(fh)`` steps, which it has not seen: the
+    held-out check of a refit, without its second network. With fewer new
+    steps the last choice stands. An estimator without ``warm_start`` (not
+    an sk_stfm one) is refitted on all the steps, as by ``fit``.
+
+    The budget was measured on the airline series (144 months; default
+    ``STForecaster(random_state=0)``, one CPU thread), fitting on the first
+    96, 108 and 120 months, updating with the next 12 and forecasting the
+    12 after them: the mean absolute error over the three origins was 23.5
+    after a 5-epoch update, 24.7, 24.0 and 26.4 after 3, 10 and 20 epochs
+    (24.8 with 5 epochs at a tenth of the rate), 23.5 after a refit, 26.1
+    without an update and 35.9 for the seasonal naive forecast. From 120
+    months, the update took 0.3 s against 10 s for a refit of one network
+    (``baseline=None``) and 20 s with the default baseline check, with
+    errors of 18.2 (update), 17.9 (refit) and 47.8 (seasonal naive).
 
     Missing values (NaN) are allowed in ``y`` and ``X`` when the estimator
     allows them, as ``STForecaster`` does: inputs are filled along time and
@@ -188,8 +221,8 @@ class STFMForecaster(BaseForecaster):
         # The horizon is the length of the training targets.
         "requires-fh-in-fit": True,
         "X-y-must-have-same-index": True,
-        # update refits for new parameters: no on-line training.
-        "capability:update": False,
+        # update(update_params=True) fine-tunes the fitted network.
+        "capability:update": True,
         "fit_is_empty": False,
     }
 
@@ -257,36 +290,53 @@ class STFMForecaster(BaseForecaster):
         estimator = _default_estimator() if self.estimator is None else self.estimator
         if self.baseline not in ("auto", None):
             raise ValueError(f'baseline must be "auto" or None; got {self.baseline!r}.')
-        targets = observations.targets
+        self._set_period()
+        values = observations.values()
+        held_out = n_steps - self.horizon_
+        model = None
+        if self._checks_baseline(estimator, history, stride) and held_out >= needed:
+            # The network of the steps before the held-out end, from the same origin.
+            model = self._fit_clone(estimator, values[:held_out], history, stride)
+        self._choose_strategy(model, history, values)
+        self.estimator_ = self._fit_clone(estimator, values, history, stride)
+        self.history_ = history
+
+    def _set_period(self):
+        """The season of the seasonal naive forecast, ``period_``."""
+        observations = self._observations
         # The calendar season of the index is exact; a period estimated from
         # a short series is not (it is the fallback, e.g. lynx's 10 years).
-        self.period_ = calendar_period(observations.index) or dominant_period(targets)
+        self.period_ = calendar_period(observations.index) or dominant_period(observations.targets)
+
+    def _checks_baseline(self, estimator, history, stride):
+        """Whether ``baseline="auto"`` compares the network with the naive rules."""
+        n_windows = (len(self._observations.index) - history - self.horizon_) // stride + 1
+        return (
+            self.baseline == "auto" and not _is_probabilistic(estimator) and n_windows < MAX_WINDOWS
+        )
+
+    def _choose_strategy(self, model, history, values):
+        """Set ``strategy_``: the lowest error on the last ``horizon_`` steps.
+
+        ``model`` is a network that has not seen those steps; ``None`` (no
+        check) leaves the forecasts to the fitted network. ``values`` are
+        the observed steps (``Observations.values()``).
+        """
         self.validation_errors_ = {}
         self.strategy_ = "model"
-        n_windows = (n_steps - needed) // stride + 1
-        held_out = n_steps - self.horizon_
-        if (
-            self.baseline == "auto"
-            and not _is_probabilistic(estimator)
-            and n_windows < MAX_WINDOWS
-            and held_out >= needed
-        ):
-            # The network of the steps before the held-out end, from the same origin.
-            values = observations.values()
-            model = self._fit_clone(estimator, values[:held_out], history, stride)
-            window = values[held_out - history : held_out][None]
-            forecast = np.asarray(model.predict(window), dtype=np.float64)
-            forecast = forecast.reshape(self._forecast_shape())
-            truth = targets[held_out:]
-            errors = {"model": mean_absolute_error(forecast, truth)}
-            for name, naive in naive_forecasts(
-                targets, held_out, self.horizon_, self.period_
-            ).items():
-                errors[name] = mean_absolute_error(naive, truth)
-            self.validation_errors_ = errors
-            self.strategy_ = choose_strategy(errors)
-        self.estimator_ = self._fit_clone(estimator, observations.values(), history, stride)
-        self.history_ = history
+        if model is None:
+            return
+        targets = self._observations.targets
+        held_out = len(targets) - self.horizon_
+        window = values[held_out - history : held_out][None]
+        forecast = np.asarray(model.predict(window), dtype=np.float64)
+        forecast = forecast.reshape(self._forecast_shape())
+        truth = targets[held_out:]
+        errors = {"model": mean_absolute_error(forecast, truth)}
+        for name, naive in naive_forecasts(targets, held_out, self.horizon_, self.period_).items():
+            errors[name] = mean_absolute_error(naive, truth)
+        self.validation_errors_ = errors
+        self.strategy_ = choose_strategy(errors)
 
     def _fit_clone(self, estimator, values, history, stride):
         """A clone of ``estimator`` fitted on the windows of ``values``."""
@@ -295,7 +345,7 @@ class STFMForecaster(BaseForecaster):
         return clone(estimator).fit(X_windows, y_windows[..., : self._observations.n_targets])
 
     def _update(self, y, X=None, update_params=True):
-        """Append the new steps; with ``update_params``, refit on all of them.
+        """Append the new steps; with ``update_params``, fine-tune on all of them.
 
         Parameters
         ----------
@@ -304,17 +354,48 @@ class STFMForecaster(BaseForecaster):
         X : pd.DataFrame or None, default=None
             New exogenous values.
         update_params : bool, default=True
-            Refit the estimator on all steps observed so far.
+            Continue training the fitted estimator on the windows of all
+            steps observed so far (see the Notes of the class).
 
         Returns
         -------
         self : STFMForecaster
             The updated forecaster.
         """
+        n_seen = len(self._observations.index)
         self._observations = self._observations.extend(y, X)
-        if update_params:
+        if not update_params:
+            return self
+        if set(_FINE_TUNE) <= set(self.estimator_.get_params(deep=False)):
+            self._fine_tune(n_seen)
+        else:
             self._train()
         return self
+
+    def _fine_tune(self, n_seen):
+        """Continue training ``estimator_`` on the windows of every step observed.
+
+        ``n_seen`` steps were observed when it was last trained.
+        """
+        estimator = self.estimator_
+        params = estimator.get_params(deep=False)
+        stride = check_int(self.stride, "stride")
+        values = self._observations.values()
+        self._set_period()
+        if not self._checks_baseline(estimator, self.history_, stride):
+            self._choose_strategy(None, self.history_, values)
+        elif len(values) - self.horizon_ >= n_seen:
+            # The network has not seen the last horizon_ steps yet: it is the
+            # held-out network of a refit's check, at the cost of a predict.
+            self._choose_strategy(estimator, self.history_, values)
+        # With fewer new steps than the horizon, the last check stands.
+        X_windows, y_windows = make_windows(values, self.history_, self.horizon_, stride)
+        estimator.set_params(**_FINE_TUNE)
+        try:
+            estimator.fit(X_windows, y_windows[..., : self._observations.n_targets])
+        finally:
+            # The fitted estimator keeps the parameters it was given.
+            estimator.set_params(**{name: params[name] for name in _FINE_TUNE})
 
     # ---------------------------------------------------------- forecasting
     def _last_window(self):
