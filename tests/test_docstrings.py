@@ -23,6 +23,7 @@ The other tests keep the documentation around the docstrings honest:
 import doctest
 import importlib
 import inspect
+import pkgutil
 from pathlib import Path
 
 import numpy as np
@@ -30,27 +31,19 @@ import pytest
 from sequence_fixtures import sequences_for
 from sklearn.base import is_classifier
 
+import sk_stfm
 from sk_stfm.harmonize import TextSerializer
 from sk_stfm.utils import get_stfm_tags
 
 validate = pytest.importorskip("numpydoc.validate").validate
 ClassDoc = pytest.importorskip("numpydoc.docscrape").ClassDoc
 
-PACKAGES = (
-    "sk_stfm.data",
-    "sk_stfm.harmonize",
-    "sk_stfm.datasets",
-    "sk_stfm.backbones",
-    "sk_stfm.objectives",
-    "sk_stfm.estimators",
-    "sk_stfm.forecasting",
-    "sk_stfm.tuning",
-    "sk_stfm.adapters",
-    "sk_stfm.utils",
-    "sk_stfm.taxonomy",
-    "sk_stfm.metrics",
-    "sk_stfm.plotting",
-    "sk_stfm.benchmarking",
+# Every public subpackage and module of sk_stfm (the command line documents
+# itself through --help), so that a new one is checked without a list here.
+PACKAGES = tuple(
+    f"sk_stfm.{module.name}"
+    for module in pkgutil.iter_modules(sk_stfm.__path__)
+    if not module.name.startswith("_") and module.name != "cli"
 )
 
 # numpydoc checks that are not enforced anywhere, with the reason.

@@ -315,3 +315,31 @@ def test_intensity_rejects_bad_queries(hawkes_data):
         model.intensity(hawkes_data[:2], [1.0])
     with pytest.raises(ValueError, match="sequence"):
         model.intensity(hawkes_data[0][::-1], [1.0])
+
+
+def test_event_checkpoints_resume_and_refuse_another_fit(tmp_path):
+    rng = np.random.default_rng(5)
+    sequences = [
+        np.column_stack([np.cumsum(rng.exponential(size=20)), rng.integers(0, 3, 20)])
+        for _ in range(6)
+    ]
+    params = {"backbone": LogNormMixConfig(d_model=8, n_components=2), "random_state": 0}
+    reference = EventForecaster(**params, max_epochs=4).fit(sequences)
+    EventForecaster(**params, max_epochs=2, checkpoint_dir=tmp_path).fit(sequences)
+    assert (tmp_path / "fingerprint.json").exists()
+    resumed = EventForecaster(**params, max_epochs=4, checkpoint_dir=tmp_path, resume=True)
+    resumed.fit(sequences)
+    assert resumed.net_.history[:, "epoch"] == [1, 2, 3, 4]
+    assert resumed.score(sequences) == pytest.approx(reference.score(sequences), rel=1e-6)
+    # Another backbone setting, or data with other marks: another fit's checkpoint.
+    other = EventForecaster(
+        backbone=LogNormMixConfig(d_model=16, n_components=2),
+        random_state=0,
+        checkpoint_dir=tmp_path,
+        resume=True,
+    )
+    with pytest.raises(ValueError, match="backbone__d_model"):
+        other.fit(sequences)
+    unmarked = [s[:, :1] for s in sequences]
+    with pytest.raises(ValueError, match="cannot resume"):
+        EventForecaster(**params, checkpoint_dir=tmp_path, resume=True).fit(unmarked)

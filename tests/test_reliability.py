@@ -957,7 +957,13 @@ SEQUENCE_CHILD = textwrap.dedent(
     )
     """
 )
-SEQUENCE_FAMILIES = ["NextLocationPredictor", "TrajectoryClassifier", "TrajectoryEncoder"]
+SEQUENCE_FAMILIES = [
+    "EventForecaster",
+    "NextLocationPredictor",
+    "NextPointRegressor",
+    "TrajectoryClassifier",
+    "TrajectoryEncoder",
+]
 
 
 def _sequence_child(tmp_path, mode, name, checkpoint_dir, max_epochs=4):

@@ -7,7 +7,6 @@ progress bar, device placement); this class owns validation, masks and
 the data contract.
 """
 
-import contextlib
 import copy
 import numbers
 import os
@@ -27,18 +26,14 @@ from ..backbones import compatible_backbones
 from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim, resolve_spatial
 from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
+from ..training._checkpoint import ResumableEarlyStopping
+from ..training._data import TemporalValidationSplit, TensorBatchLoader, WindowDataset
+from ..training._fingerprint import fit_fingerprint
+from ..training._loop import checkpoint_callback, fit_net
 from ..utils import get_stfm_tags
 from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import BackboneConfig, PatchTSTConfig, resolve_backbone
-from ._checkpoint import (
-    AtomicCheckpoint,
-    ResumableEarlyStopping,
-    checkpoint_dir_lock,
-    fit_fingerprint,
-    has_checkpoint,
-    resume_from_checkpoint,
-)
 from ._distributed import (
     ACCELERATE,
     accelerated_net_class,
@@ -50,7 +45,6 @@ from ._persistence import load_payload, save_estimator
 from ._scaling import target_statistics, window_statistics
 from ._schedule import AUTO, LR_SCHEDULES, ScheduledLearningRate, resolve_schedule
 from ._targets import as_target_windows, check_target_observed
-from ._training import TemporalValidationSplit, TensorBatchLoader, WindowDataset
 
 
 def _as_tensor(array, dtype=torch.float32):
@@ -521,23 +515,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         return callbacks
 
     def _checkpoint(self):
-        # Every epoch is saved (monitor=None): a resumed fit continues from
-        # the last state, not from the best one. The checkpoint is committed
-        # atomically and holds the RNG streams, so that a fit killed at any
-        # instant resumes and ends with the weights of an uninterrupted fit
-        # (see ``_checkpoint.py``).
-        checkpoint = AtomicCheckpoint(
-            dirname=str(self.checkpoint_dir),
-            monitor=None,
-            f_params="params.pt",
-            f_optimizer="optimizer.pt",
-            f_criterion=None,
-            f_history="history.json",
-            load_best=False,
-        )
         # Committed with every epoch; resume=True refuses another fit's checkpoint.
-        checkpoint.fingerprint = fit_fingerprint(self)
-        return checkpoint
+        return checkpoint_callback(self.checkpoint_dir, fit_fingerprint(self))
 
     def _build_net(
         self, module, criterion, train_split, has_validation, seed, stage="train", max_epochs=None
@@ -823,38 +802,8 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _train_task(self, train, resume=False):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
-        if self.checkpoint_dir is None:
-            self.net_.fit(train, None)
-            return
-        checkpoint = self._checkpoint()
-        with self._own_checkpoint_dir(checkpoint.dirname):
-            accelerator = getattr(self.net_, "accelerator", None)
-            if accelerator is not None:
-                # The main process finishes an interrupted commit under its
-                # lock; the others read the checkpoint only after that.
-                accelerator.wait_for_everyone()
-            if not (resume and has_checkpoint(checkpoint)):
-                self.net_.fit(train, None)
-                return
-            self.net_.initialize()
-            # Weights, optimizer, history, the RNG streams of shuffling and
-            # dropout and the progress of early stopping: the remaining epochs
-            # replay those of an uninterrupted fit and stop where it stopped.
-            resume_from_checkpoint(self.net_, checkpoint)
-            # The history travels with the checkpoint: train only the epochs
-            # left. Training begins and ends even when none is left, so that
-            # early stopping restores its best weights as the uninterrupted
-            # fit did.
-            remaining = max(self.max_epochs_ - len(self.net_.history), 0)
-            self.net_.partial_fit(train, None, epochs=remaining)
-
-    def _own_checkpoint_dir(self, dirname):
-        """Hold ``checkpoint_dir`` for the fit: a second fit on it fails at once."""
-        accelerator = getattr(self.net_, "accelerator", None)
-        if accelerator is not None and not accelerator.is_main_process:
-            # The processes of one distributed fit are one fit: the main one owns the directory.
-            return contextlib.nullcontext(dirname)
-        return checkpoint_dir_lock(dirname)
+        checkpoint = None if self.checkpoint_dir is None else self._checkpoint()
+        fit_net(self.net_, train, checkpoint=checkpoint, resume=resume, max_epochs=self.max_epochs_)
 
     def _pretrain(self, module, train, raw_windows, split, has_validation, seed):
         """Run the objective's self-supervised stage, if it has one.

@@ -2,6 +2,7 @@
 
 import copy
 import numbers
+import os
 
 import numpy as np
 import torch
@@ -9,7 +10,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 
@@ -22,11 +23,15 @@ from ..data._events import (
     read_sequences,
 )
 from ..data._validation import check_int
+from ..training._checkpoint import ResumableEarlyStopping
+from ..training._fingerprint import fit_fingerprint
+from ..training._loop import checkpoint_callback, fit_net
 from ..utils import STFMTags
 from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import registered_test_params
 from ._base import _OPTIMIZERS, check_seed, resolve_device
+from ._docs import fill_shared_docs
 from ._event_backbone_config import (
     EventBackboneConfig,
     resolve_event_backbone,
@@ -41,6 +46,7 @@ class _NegativeLogLikelihood(nn.Module):
         return -terms[:, :3].sum() / terms[:, 3].sum().clamp_min(1.0)
 
 
+@fill_shared_docs
 class EventForecaster(TestParamsMixin, BaseEstimator):
     """Neural temporal point process for (marked, spatio-temporal) event sequences.
 
@@ -116,6 +122,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         Print skorch's progress.
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks (e.g. :class:`~sk_stfm.estimators.TimeBudget`).
+    %(checkpoint_parameters)s
 
     Attributes
     ----------
@@ -176,6 +183,8 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "resume": ["boolean"],
     }
 
     def __init__(
@@ -196,6 +205,8 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        checkpoint_dir=None,
+        resume=False,
     ):
         self.backbone = backbone
         self.columns = columns
@@ -213,6 +224,12 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+
+    def _fingerprint_data(self):
+        """What a checkpoint records of the data (see ``fit_fingerprint``)."""
+        return {"columns": list(self.columns_), "n_marks": self.n_marks_}
 
     # ------------------------------------------------------------ columns
     def _roles(self):
@@ -370,10 +387,15 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         callbacks = []
         if use_validation and self.patience is not None:
             callbacks.append(
-                ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+                # Resumable: the checkpoint carries its count and best weights.
+                ("early_stopping", ResumableEarlyStopping(patience=self.patience, load_best=True))
             )
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            checkpoint = checkpoint_callback(self.checkpoint_dir, fit_fingerprint(self))
+            callbacks.append(("checkpoint", checkpoint))
         callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -384,7 +406,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
                 ValidSplit(self.validation_fraction, random_state=seed) if use_validation else None,
                 callbacks,
             )
-            self.net_.fit(batch, None)
+            fit_net(self.net_, batch, checkpoint=checkpoint, resume=self.resume)
         losses = self.net_.history[:, "train_loss"]
         if not np.all(np.isfinite(losses)):
             raise RuntimeError("training diverged (non-finite loss); lower lr.")
