@@ -25,6 +25,7 @@ from ._dlinear import DLinear, DLinearConfig
 from ._graph import LowRankAdjacency, SparseOperator, normalized_adjacency
 from ._gwnet import GraphWaveNet, GraphWaveNetConfig
 from ._layers import ByteDropout, TokenBatchNorm, TransformerEncoderLayer
+from ._lognorm_mix import LogNormMixConfig, LogNormMixTPP
 from ._mlp import MLPBackbone, MLPConfig
 from ._patchtst import PatchTST, PatchTSTConfig
 from ._registry import (
@@ -37,20 +38,14 @@ from ._registry import (
     unregister_backbone,
 )
 from ._revin import RevIN
+from ._rmtpp import RMTPP, RMTPPConfig
 from ._simvp import SimVP, SimVPConfig
 from ._st_patch_transformer import STPatchTransformer, STPatchTransformerConfig
 from ._st_transformer import STTransformer, STTransformerConfig
 from ._stid import STID, STIDConfig
 from ._tgcn import TGCN, TGCNConfig
-from ._tpp import (
-    RMTPP,
-    BaseTPP,
-    LogNormMixConfig,
-    LogNormMixTPP,
-    RMTPPConfig,
-    TransformerHawkes,
-    TransformerHawkesConfig,
-)
+from ._thp import TransformerHawkes, TransformerHawkesConfig
+from ._tpp import BaseTPP
 from ._trajectory_transformer import TrajectoryTransformer, TrajectoryTransformerConfig
 
 __all__ = [
