@@ -358,7 +358,7 @@ def _config_doc(module_cls, name, config_name, hyperparameters):
     lines += [
         "Examples",
         "--------",
-        f">>> from sk_stfm.backbones import {config_name}",
+        f">>> from {_public_module(module_cls)} import {config_name}",
         f">>> {config_name}().spec().name",
         repr(name),
     ]
@@ -367,9 +367,14 @@ def _config_doc(module_cls, name, config_name, hyperparameters):
     return "\n".join(lines) + "\n"
 
 
+def _public_module(module_cls):
+    """Where users import a backbone's names: its package for private modules."""
+    module = module_cls.__module__
+    return module.rsplit("._", 1)[0] if "._" in module else module
+
+
 def _public_path(module_cls):
-    package = module_cls.__module__.rsplit("._", 1)[0]
-    return f"{package}.{module_cls.__qualname__}"
+    return f"{_public_module(module_cls)}.{module_cls.__qualname__}"
 
 
 def config_class(module_cls, name, base=BackboneConfig, class_name=None):
