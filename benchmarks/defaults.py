@@ -3,8 +3,8 @@
 Each estimator is built with its default parameters; only ``random_state``
 is set (seeds 0, 1 and 2): ``STClassifier(random_state=seed)``,
 ``STForecaster(random_state=seed)``, ``STImputer(random_state=seed)``,
-``STAnomalyDetector(random_state=seed)`` and ``STFMForecaster`` around its
-default window forecaster (``STFMForecaster().estimator``, ``None`` meaning
+``STAnomalyDetector(random_state=seed)`` and ``SktimeForecaster`` around its
+default window forecaster (``SktimeForecaster().estimator``, ``None`` meaning
 ``STForecaster()``, with ``random_state=seed``). Nothing is tuned and no
 scaling is done here: every estimator and every baseline gets the data in
 its own units, so whatever the defaults resolve from the data (learning
@@ -30,7 +30,7 @@ inside sktime (read offline), and the real data sets bundled with sk_stfm.
     ``RandomForestClassifier(n_estimators=500, random_state=seed)`` on the
     flattened raw series, and ``nearest_neighbour``, 1-NN with the
     Euclidean distance on the same vectors.
-``forecasting`` with ``STFMForecaster`` (MAE)
+``forecasting`` with ``SktimeForecaster`` (MAE)
     sktime's series: airline and shampoo sales (monthly, horizon 12,
     season 12), lynx (yearly, horizon 10, season 10: the ten-year cycle,
     the period that :func:`sk_stfm.taxonomy.describe` finds), uschange
@@ -438,12 +438,12 @@ def make_model(name, seed):
 
     from sk_stfm.estimators import STAnomalyDetector, STClassifier, STForecaster, STImputer
 
-    if name == "STFMForecaster":
-        from sk_stfm.forecasting import STFMForecaster
+    if name == "SktimeForecaster":
+        from sk_stfm.forecasting import SktimeForecaster
 
-        inner = STFMForecaster().estimator
+        inner = SktimeForecaster().estimator
         inner = STForecaster() if inner is None else clone(inner)
-        return STFMForecaster(estimator=inner.set_params(random_state=seed))
+        return SktimeForecaster(estimator=inner.set_params(random_state=seed))
     classes = {
         "STClassifier": STClassifier,
         "STForecaster": STForecaster,
@@ -515,7 +515,7 @@ def sktime_forecasting_case(name):
     def run(seed):
         y = load_sktime_series(name)
         y_train, y_test = y.iloc[:-horizon], y.iloc[-horizon:].to_numpy()
-        model = make_model("STFMForecaster", seed)
+        model = make_model("SktimeForecaster", seed)
         fh = np.arange(1, horizon + 1)
         seconds = _fit_timed(model, y_train, fh=fh)
         value = float(np.mean(np.abs(np.asarray(model.predict(), dtype=float) - y_test)))
@@ -528,7 +528,7 @@ def sktime_forecasting_case(name):
         return {"n_train": n_train, "n_test": horizon, "steps_ahead": horizon, "season": period}
 
     protocol = {"horizon": horizon, "period": period}
-    return Case("forecasting", name, "STFMForecaster", "mae", False, protocol, run, info)
+    return Case("forecasting", name, "SktimeForecaster", "mae", False, protocol, run, info)
 
 
 def _split(spec):

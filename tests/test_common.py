@@ -408,9 +408,9 @@ class TestSequenceEstimators:
 def _sktime_forecasters():
     if importlib.util.find_spec("sktime") is None:
         return []
-    from sk_stfm.forecasting import STFMForecaster
+    from sk_stfm.forecasting import SktimeForecaster
 
-    return [STFMForecaster(**params) for params in STFMForecaster.get_test_params()]
+    return [SktimeForecaster(**params) for params in SktimeForecaster.get_test_params()]
 
 
 @pytest.mark.parametrize(

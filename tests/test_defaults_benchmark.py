@@ -107,7 +107,7 @@ def one_epoch_models(bench, monkeypatch):
 
     def make_model(name, seed):
         model = real(name, seed)
-        prefix = "estimator__" if name == "STFMForecaster" else ""
+        prefix = "estimator__" if name == "SktimeForecaster" else ""
         model.set_params(**{f"{prefix}max_epochs": 1})
         fit = model.fit
 
@@ -131,7 +131,7 @@ def test_quick_panel_writes_rows_that_resume(bench, one_epoch_models, tmp_path, 
     rows = {(row["task"], row["data"], row["model"]): row for row in payload["results"]}
     assert set(rows) == {
         ("classification", "UnitTest", "STClassifier"),
-        ("forecasting", "airline", "STFMForecaster"),
+        ("forecasting", "airline", "SktimeForecaster"),
         ("forecasting", "ILI", "STForecaster"),
         ("imputation", "ILI", "STImputer"),
         ("anomaly", "ILI", "STAnomalyDetector"),
@@ -146,7 +146,7 @@ def test_quick_panel_writes_rows_that_resume(bench, one_epoch_models, tmp_path, 
         )
         assert row["baseline_value"] == best
     # Airline's last year against the year before: seasonal naive by hand.
-    airline = rows["forecasting", "airline", "STFMForecaster"]
+    airline = rows["forecasting", "airline", "SktimeForecaster"]
     from sktime.datasets import load_airline
 
     y = load_airline().to_numpy()
@@ -175,15 +175,15 @@ def test_quick_panel_writes_rows_that_resume(bench, one_epoch_models, tmp_path, 
     assert classifier["seeds"] == [0, 1, 2] and len(rows) == 5
     # Without --resume the selected rows are measured afresh, the others kept.
     bench.main(["--quick", "--only", "airline", "--seeds", "0", "--output", str(output)])
-    assert one_epoch_models[1:] == ["STFMForecaster"]
+    assert one_epoch_models[1:] == ["SktimeForecaster"]
     rows = {row["model"]: row for row in json.loads(output.read_text())["results"]}
-    assert rows["STFMForecaster"]["seeds"] == [0] and rows["STClassifier"]["seeds"] == [0, 1, 2]
+    assert rows["SktimeForecaster"]["seeds"] == [0] and rows["STClassifier"]["seeds"] == [0, 1, 2]
 
 
 def test_only_names_tasks_data_sets_or_estimators(bench):
     cases = bench.build_cases(quick=True)
     assert {c.data for c in bench.select(cases, "imputation,UnitTest")} == {"ILI", "UnitTest"}
-    assert [c.model for c in bench.select(cases, "stfmforecaster")] == ["STFMForecaster"]
+    assert [c.model for c in bench.select(cases, "stfmforecaster")] == ["SktimeForecaster"]
     with pytest.raises(SystemExit, match="nothing"):
         bench.select(cases, "nothing")
 

@@ -1,4 +1,4 @@
-"""STFMForecaster: sk_stfm window forecasters behind sktime's forecasting API."""
+"""SktimeForecaster: sk_stfm window forecasters behind sktime's forecasting API."""
 
 import copy
 import importlib
@@ -23,11 +23,12 @@ from sktime.transformations.series.difference import Differencer  # noqa: E402
 from sk_stfm.data import make_windows  # noqa: E402
 from sk_stfm.datasets import load_etth1, load_los_loop  # noqa: E402
 from sk_stfm.estimators import GraphWaveNetConfig, STForecaster  # noqa: E402
-from sk_stfm.forecasting import STFMForecaster  # noqa: E402
+from sk_stfm.forecasting import SktimeForecaster  # noqa: E402
 from sk_stfm.objectives import Diffusion  # noqa: E402
+from sk_stfm.utils import all_estimators  # noqa: E402
 
 # sktime 1.2 announces a change of its remember_data default at every
-# construction; STFMForecaster keeps its own context, so it does not care.
+# construction; SktimeForecaster keeps its own context, so it does not care.
 pytestmark = pytest.mark.filterwarnings("ignore:The default of config:FutureWarning")
 
 DAY = list(range(1, 25))
@@ -65,10 +66,10 @@ def test_sktime_is_an_optional_extra(monkeypatch):
 
 
 def test_tags_follow_the_wrapped_estimator():
-    default = STFMForecaster()
+    default = SktimeForecaster()
     assert not default.get_tag("capability:pred_int")
     assert default.get_tag("property:randomness") == "stochastic"
-    diffusion = STFMForecaster(_model(objective=Diffusion(n_diffusion_steps=4), max_epochs=1), history=4)
+    diffusion = SktimeForecaster(_model(objective=Diffusion(n_diffusion_steps=4), max_epochs=1), history=4)
     assert diffusion.get_tag("capability:pred_int")
     assert diffusion.get_tag("property:randomness") == "deterministic"
     # Nested parameters are set after skbase rebuilds the instance: fit
@@ -90,7 +91,7 @@ def test_tags_follow_the_wrapped_estimator():
 
 def test_forecast_index_follows_y_and_horizon_is_max_fh(load):
     y = load.to_period()  # PeriodIndex: the forecast keeps the index type of y
-    forecaster = STFMForecaster(_model(), history=48).fit(y[:576], fh=[2, 5])
+    forecaster = SktimeForecaster(_model(), history=48).fit(y[:576], fh=[2, 5])
     y_pred = forecaster.predict()
     assert forecaster.horizon_ == 5
     assert forecaster.estimator_.output_shape_[0] == 5
@@ -98,7 +99,7 @@ def test_forecast_index_follows_y_and_horizon_is_max_fh(load):
     pd.testing.assert_index_equal(y_pred.index, y.index[[577, 580]])
     assert np.isfinite(y_pred).all()
     # Steps 2 and 5 are those of a forecast of steps 1..5 by the same model.
-    full = STFMForecaster(_model(), history=48).fit(y[:576], fh=[1, 2, 3, 4, 5]).predict()
+    full = SktimeForecaster(_model(), history=48).fit(y[:576], fh=[1, 2, 3, 4, 5]).predict()
     np.testing.assert_allclose(y_pred.to_numpy(), full.to_numpy()[[1, 4]])
 
 
@@ -108,7 +109,7 @@ def test_forecast_index_follows_y_and_horizon_is_max_fh(load):
 def test_evaluate_beats_the_last_value_on_a_daily_cycle(load, strategy):
     cv = ExpandingWindowSplitter(initial_window=480, step_length=24, fh=DAY)
     scoring = MeanAbsoluteError()
-    forecaster = STFMForecaster(_model(), history=48)
+    forecaster = SktimeForecaster(_model(), history=48)
     model = evaluate(forecaster, cv=cv, y=load, strategy=strategy, scoring=scoring)
     naive = evaluate(NaiveForecaster(strategy="last"), cv=cv, y=load, scoring=scoring)
     errors = model["test_MeanAbsoluteError"]
@@ -118,7 +119,7 @@ def test_evaluate_beats_the_last_value_on_a_daily_cycle(load, strategy):
 
 def test_update_without_params_moves_the_origin_not_the_weights(load):
     # The network forecasts, whatever a naive rule would score on this short series.
-    forecaster = STFMForecaster(_model(), history=48, baseline=None).fit(load[:500], fh=DAY)
+    forecaster = SktimeForecaster(_model(), history=48, baseline=None).fit(load[:500], fh=DAY)
     before, weights, model = forecaster.predict(), _weights(forecaster), forecaster.estimator_
     forecaster.update(load[500:524], update_params=False)
     after = forecaster.predict()
@@ -134,7 +135,7 @@ def test_update_without_params_moves_the_origin_not_the_weights(load):
 
 
 def test_update_with_params_fine_tunes_on_everything_observed(load):
-    forecaster = STFMForecaster(_model(), history=48, baseline=None).fit(load[:500], fh=DAY)
+    forecaster = SktimeForecaster(_model(), history=48, baseline=None).fit(load[:500], fh=DAY)
     old = forecaster.estimator_
     forecaster.update(load[500:524], update_params=True)
     assert forecaster.estimator_ is old
@@ -151,13 +152,13 @@ def test_update_with_params_fine_tunes_on_everything_observed(load):
 
 def test_exogenous_series_are_past_input_channels(etth1):
     y, X = etth1["OT"], etth1.drop(columns="OT")
-    forecaster = STFMForecaster(_model(), history=48).fit(y[:576], X=X[:576], fh=DAY)
+    forecaster = SktimeForecaster(_model(), history=48).fit(y[:576], X=X[:576], fh=DAY)
     assert forecaster.estimator_.window_shape_ == (48, 1, 7)  # OT + six loads
     assert forecaster.estimator_.output_shape_ == (24, 1, 1)  # OT only
     y_pred = forecaster.predict()
     # The future X is not read: the windows hold the X of their past steps.
     np.testing.assert_allclose(forecaster.predict(X=X[576:]).to_numpy(), y_pred.to_numpy())
-    without_X = STFMForecaster(_model(), history=48).fit(y[:576], fh=DAY).predict()
+    without_X = SktimeForecaster(_model(), history=48).fit(y[:576], fh=DAY).predict()
     assert not np.allclose(y_pred.to_numpy(), without_X.to_numpy())
     # An update without X leaves its channels missing; the model fills them.
     forecaster.update(y[576:580], update_params=False)
@@ -169,13 +170,13 @@ def test_exogenous_series_are_past_input_channels(etth1):
 def test_missing_values_are_allowed(load):
     y = load[:300].copy()
     y.iloc[[10, 11, 150, 299]] = np.nan
-    y_pred = STFMForecaster(_model(max_epochs=5), history=24).fit(y, fh=DAY).predict()
+    y_pred = SktimeForecaster(_model(max_epochs=5), history=24).fit(y, fh=DAY).predict()
     assert np.isfinite(y_pred).all()
 
 
 def test_probabilistic_estimator_gives_intervals(load):
     diffusion = Diffusion(n_diffusion_steps=10, n_samples=40, hidden_size=16, n_layers=1)
-    forecaster = STFMForecaster(_model(objective=diffusion, max_epochs=10), history=48)
+    forecaster = SktimeForecaster(_model(objective=diffusion, max_epochs=10), history=48)
     forecaster.fit(load[:480], fh=DAY)
     intervals = forecaster.predict_interval(coverage=[0.5, 0.9])
     assert list(intervals.columns.get_level_values(1).unique()) == [0.5, 0.9]
@@ -190,13 +191,13 @@ def test_probabilistic_estimator_gives_intervals(load):
 
 
 def test_point_estimator_has_no_intervals(load):
-    forecaster = STFMForecaster(_model(max_epochs=2), history=24).fit(load[:200], fh=[1])
+    forecaster = SktimeForecaster(_model(max_epochs=2), history=24).fit(load[:200], fh=[1])
     with pytest.raises(NotImplementedError):
         forecaster.predict_interval()
 
 
 def test_in_sample_fh_and_too_short_series_are_refused(load):
-    forecaster = STFMForecaster(_model(max_epochs=1), history=48)
+    forecaster = SktimeForecaster(_model(max_epochs=1), history=48)
     with pytest.raises(NotImplementedError, match="in-sample"):
         forecaster.fit(load[:200], fh=[-1, 1])
     with pytest.raises(ValueError, match=r"history \+ max\(fh\) = 48 \+ 24 = 72"):
@@ -215,7 +216,7 @@ def test_panel_instances_are_the_nodes_of_one_model(etth1):
     names = ["MUFL", "HUFL", "LUFL"]  # not sorted: node order is the order given
     y = _panel(etth1, names)
     train = y[y.index.get_level_values("time") < etth1.index[576]]
-    forecaster = STFMForecaster(_model(), history=48).fit(train, fh=DAY)
+    forecaster = SktimeForecaster(_model(), history=48).fit(train, fh=DAY)
     assert forecaster.estimator_.window_shape_ == (48, 3, 1)  # one model, three nodes
     y_pred = forecaster.predict()
     expected = pd.MultiIndex.from_product([names, etth1.index[576:600]], names=["instance", "time"])
@@ -231,7 +232,7 @@ def test_panel_with_different_time_indices_is_refused(etth1):
     y = _panel(etth1, ["HUFL", "MUFL"])
     y = y.drop(index=("MUFL", etth1.index[100]))
     with pytest.raises(ValueError, match="same time index"):
-        STFMForecaster(_model(max_epochs=1), history=24).fit(y, fh=[1])
+        SktimeForecaster(_model(max_epochs=1), history=24).fit(y, fh=[1])
 
 
 def test_graph_backbone_forecasts_a_road_network():
@@ -246,7 +247,7 @@ def test_graph_backbone_forecasts_a_road_network():
         residual_channels=8, dilation_channels=8, skip_channels=8, end_channels=16, n_blocks=1
     )
     model = STForecaster(backbone=backbone, spatial=adjacency, max_epochs=1, random_state=0)
-    forecaster = STFMForecaster(model, history=12).fit(y, fh=[1, 2, 3])
+    forecaster = SktimeForecaster(model, history=12).fit(y, fh=[1, 2, 3])
     assert forecaster.estimator_.spatial_.kind == "graph"
     assert forecaster.estimator_.window_shape_ == (12, n_nodes, 1)
     y_pred = forecaster.predict()
@@ -257,7 +258,7 @@ def test_graph_backbone_forecasts_a_road_network():
 
 def test_grid_search_tunes_history_and_nested_parameters(load):
     search = ForecastingGridSearchCV(
-        STFMForecaster(_model(), history=24),
+        SktimeForecaster(_model(), history=24),
         cv=ExpandingWindowSplitter(initial_window=480, step_length=48, fh=DAY),
         param_grid={"history": [24, 48], "estimator__max_epochs": [1, 20]},
         scoring=MeanAbsoluteError(),
@@ -285,7 +286,7 @@ def test_transformed_target_pipeline(load, transformer):
     pipeline = TransformedTargetForecaster(
         [
             ("transform", TRANSFORMERS[transformer]()),
-            ("forecast", STFMForecaster(_model(), history=48)),
+            ("forecast", SktimeForecaster(_model(), history=48)),
         ]
     )
     y_pred = pipeline.fit(load[:576], fh=DAY).predict()
@@ -324,7 +325,7 @@ def test_auto_history_rule(n_steps, horizon, period, expected):
 
 def test_auto_history_follows_the_period_of_airline():
     y = load_airline()  # 144 months with a yearly cycle
-    forecaster = STFMForecaster(_tiny()).fit(y[:132], fh=YEAR)
+    forecaster = SktimeForecaster(_tiny()).fit(y[:132], fh=YEAR)
     assert forecaster.history == "auto"  # the parameter is left as given
     assert forecaster.history_ == 24  # two years
     assert forecaster.estimator_.window_shape_ == (24, 1, 1)
@@ -341,7 +342,7 @@ def test_auto_history_follows_the_period_of_airline():
 
 def test_auto_history_on_a_short_series_without_period():
     y = load_shampoo_sales()  # 36 months
-    forecaster = STFMForecaster(_tiny()).fit(y, fh=YEAR)
+    forecaster = SktimeForecaster(_tiny()).fit(y, fh=YEAR)
     assert forecaster.history_ == 13  # leaves 12 training windows
     assert np.isfinite(forecaster.predict()).all()
 
@@ -357,14 +358,14 @@ def test_evaluate_on_36_points(estimator, history):
     y = load_shampoo_sales()
     # The first fold has 15 steps: one window of 12 + 3 steps.
     cv = ExpandingWindowSplitter(initial_window=15, step_length=5, fh=[1, 2, 3])
-    results = evaluate(STFMForecaster(estimator, history=history), cv=cv, y=y, error_score="raise")
+    results = evaluate(SktimeForecaster(estimator, history=history), cv=cv, y=y, error_score="raise")
     errors = results["test_MeanAbsolutePercentageError"]
     assert len(errors) == 4 and np.isfinite(errors).all()
 
 
 def test_too_short_series_names_the_minimum_length():
     y = load_shampoo_sales()
-    forecaster = STFMForecaster(_tiny())
+    forecaster = SktimeForecaster(_tiny())
     with pytest.raises(ValueError, match=r'history="auto" needs at least 16 \(') as error:
         forecaster.fit(y[:15], fh=YEAR)
     assert "y has 15 time steps" in str(error.value)
@@ -382,7 +383,7 @@ def test_too_short_series_names_the_minimum_length():
 )
 def test_invalid_history_is_refused(history, error, message):
     with pytest.raises(error, match=message):
-        STFMForecaster(_tiny(), history=history).fit(load_shampoo_sales(), fh=[1])
+        SktimeForecaster(_tiny(), history=history).fit(load_shampoo_sales(), fh=[1])
 
 
 def _monthly(n_steps=72, seed=0):
@@ -398,7 +399,7 @@ def test_a_model_that_loses_to_seasonal_naive_on_the_held_out_end_hands_over():
 
     y = _monthly()
     untrained = STForecaster(backbone="dlinear", max_epochs=1, lr=1e-8, random_state=0)
-    forecaster = STFMForecaster(untrained).fit(y, fh=list(range(1, 13)))
+    forecaster = SktimeForecaster(untrained).fit(y, fh=list(range(1, 13)))
     errors = forecaster.validation_errors_
     assert set(errors) == {"model", "naive", "seasonal_naive"} and forecaster.period_ == 12
     assert forecaster.strategy_ == "seasonal_naive" == min(errors, key=errors.get)
@@ -412,11 +413,21 @@ def test_a_model_that_loses_to_seasonal_naive_on_the_held_out_end_hands_over():
 def test_baseline_none_always_forecasts_with_the_network():
     y = _monthly()
     untrained = STForecaster(backbone="dlinear", max_epochs=1, lr=1e-8, random_state=0)
-    forecaster = STFMForecaster(untrained, baseline=None).fit(y, fh=[1, 2, 3])
+    forecaster = SktimeForecaster(untrained, baseline=None).fit(y, fh=[1, 2, 3])
     assert forecaster.strategy_ == "model" and forecaster.validation_errors_ == {}
     window = y.to_numpy()[-forecaster.history_ :].reshape(1, -1, 1, 1)
     np.testing.assert_allclose(
         forecaster.predict().to_numpy(), forecaster.estimator_.predict(window).ravel()
     )
     with pytest.raises(ValueError, match="baseline must be"):
-        STFMForecaster(untrained, baseline="always").fit(y, fh=[1])
+        SktimeForecaster(untrained, baseline="always").fit(y, fh=[1])
+
+
+def test_the_former_name_warns_and_is_the_sktime_forecaster():
+    from sk_stfm.forecasting import STFMForecaster
+
+    with pytest.warns(FutureWarning, match="renamed SktimeForecaster"):
+        forecaster = STFMForecaster(history=4)
+    assert isinstance(forecaster, SktimeForecaster)
+    assert forecaster.get_params()["history"] == 4
+    assert "STFMForecaster" not in dict(all_estimators())

@@ -1,4 +1,4 @@
-"""STFMForecaster.update(update_params=True): a fine-tune of the fitted network.
+"""SktimeForecaster.update(update_params=True): a fine-tune of the fitted network.
 
 The update continues training the fitted estimator (``warm_start``) on the
 windows of the updated series for a few epochs, instead of fitting a new
@@ -21,8 +21,8 @@ from sktime.forecasting.model_evaluation import evaluate  # noqa: E402
 from sktime.split import ExpandingWindowSplitter  # noqa: E402
 
 from sk_stfm.estimators import MLPConfig, STForecaster  # noqa: E402
-from sk_stfm.forecasting import STFMForecaster  # noqa: E402
-from sk_stfm.forecasting._stfm_forecaster import UPDATE_EPOCHS  # noqa: E402
+from sk_stfm.forecasting import SktimeForecaster  # noqa: E402
+from sk_stfm.forecasting._sktime_forecaster import UPDATE_EPOCHS  # noqa: E402
 
 # sktime 1.2 announces a change of its remember_data default at every construction.
 pytestmark = pytest.mark.filterwarnings("ignore:The default of config:FutureWarning")
@@ -51,7 +51,7 @@ def _state(estimator):
 
 
 def test_update_continues_the_fitted_network(airline):
-    forecaster = STFMForecaster(_model(), history=24, baseline=None).fit(airline[:120], fh=YEAR)
+    forecaster = SktimeForecaster(_model(), history=24, baseline=None).fit(airline[:120], fh=YEAR)
     estimator, module = forecaster.estimator_, forecaster.estimator_.net_.module_
     params, fitted = estimator.get_params(), _state(estimator)
     first_fit_loss = estimator.net_.history[0, "train_loss"]
@@ -75,12 +75,12 @@ def test_update_continues_the_fitted_network(airline):
 
 def test_update_is_faster_than_a_refit(airline):
     # The default baseline check: a refit trains two networks, the update fine-tunes one.
-    forecaster = STFMForecaster(_model(), history=24).fit(airline[:120], fh=YEAR)
+    forecaster = SktimeForecaster(_model(), history=24).fit(airline[:120], fh=YEAR)
     start = time.perf_counter()
     forecaster.update(airline[120:132], update_params=True)
     update = time.perf_counter() - start
     start = time.perf_counter()
-    refit = STFMForecaster(_model(), history=24).fit(airline[:132], fh=YEAR)
+    refit = SktimeForecaster(_model(), history=24).fit(airline[:132], fh=YEAR)
     refit_time = time.perf_counter() - start
     print(f"update {update:.2f} s, refit {refit_time:.2f} s")
     assert update < refit_time / 3
@@ -89,7 +89,7 @@ def test_update_is_faster_than_a_refit(airline):
 
 
 def test_update_checks_the_network_against_naive_rules_on_the_new_steps(airline):
-    forecaster = STFMForecaster(_model(max_epochs=20), history=24).fit(airline[:120], fh=YEAR)
+    forecaster = SktimeForecaster(_model(max_epochs=20), history=24).fit(airline[:120], fh=YEAR)
     checked = dict(forecaster.validation_errors_)
     assert set(checked) == {"model", "naive", "seasonal_naive"}
     # Fewer new steps than the horizon: the last check stands.
@@ -119,7 +119,7 @@ class _LastValues(RegressorMixin, BaseEstimator):
 
 
 def test_an_estimator_without_warm_start_is_refitted(airline):
-    forecaster = STFMForecaster(_LastValues(), history=12, baseline=None)
+    forecaster = SktimeForecaster(_LastValues(), history=12, baseline=None)
     forecaster.fit(airline[:120], fh=YEAR)
     old = forecaster.estimator_
     forecaster.update(airline[120:132], update_params=True)
@@ -129,6 +129,6 @@ def test_an_estimator_without_warm_start_is_refitted(airline):
 
 def test_evaluate_with_updates_fine_tunes_each_fold(airline):
     cv = ExpandingWindowSplitter(initial_window=108, step_length=12, fh=YEAR)
-    forecaster = STFMForecaster(_model(max_epochs=20), history=24, baseline=None)
+    forecaster = SktimeForecaster(_model(max_epochs=20), history=24, baseline=None)
     results = evaluate(forecaster, cv=cv, y=airline, strategy="update", return_data=True)
     assert len(results) == 3 and np.isfinite(results.iloc[:, 0]).all()

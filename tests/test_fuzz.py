@@ -2253,10 +2253,10 @@ ALPHA_ONLY_FAULTS = ((None, True), (["a"], False))  # None: sktime's default lev
 
 @functools.cache
 def fitted_sktime():
-    """STFMForecaster around a tiny diffusion forecaster, fitted once for ``fh=[1, 2]``."""
-    from sk_stfm.forecasting import STFMForecaster
+    """SktimeForecaster around a tiny diffusion forecaster, fitted once for ``fh=[1, 2]``."""
+    from sk_stfm.forecasting import SktimeForecaster
 
-    params = STFMForecaster.get_test_params()[2]  # the probabilistic set
+    params = SktimeForecaster.get_test_params()[2]  # the probabilistic set
     params["estimator"].set_params(max_epochs=1)
     y = pd.DataFrame(
         {"load": np.sin(np.arange(30) / 3.0)},
@@ -2264,7 +2264,7 @@ def fitted_sktime():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        forecaster = STFMForecaster(**params).fit(y, fh=[1, 2])
+        forecaster = SktimeForecaster(**params).fit(y, fh=[1, 2])
     assert forecaster.get_tag("capability:pred_int")
     return forecaster
 
@@ -2273,7 +2273,7 @@ def fitted_sktime():
 @fuzz(30)
 @given(data=st.data())
 def test_sktime_quantile_faults(data):
-    """``predict_quantiles(alpha=...)`` and ``predict_interval(coverage=...)`` of STFMForecaster."""
+    """``predict_quantiles(alpha=...)`` and ``predict_interval(coverage=...)`` of SktimeForecaster."""
     forecaster = fitted_sktime()
     argument = one_of(data, ["alpha", "coverage"], "argument")
     faults = LEVEL_FAULTS + (ALPHA_ONLY_FAULTS if argument == "alpha" else ())
