@@ -1,5 +1,6 @@
 """Event sequences: loaders, TPP backbones, EventForecaster and baselines."""
 
+import inspect
 import pickle
 
 import numpy as np
@@ -228,13 +229,13 @@ def test_test_params_fit(params):
 @pytest.mark.parametrize(
     "sequences, error, match",
     [
-        ([np.array([[0.0, 0], [2.0, 1], [1.0, 0]])], ValueError, r"sequences\[0\].*increasing"),
-        ([np.array([[0.0, 0], [1.0, 1], [1.0, 0]])], ValueError, r"sequences\[0\].*strictly"),
-        ([np.zeros((0, 2))], ValueError, r"sequences\[0\] has no points"),
-        ([np.array([[0.0, 0], [np.nan, 1]])], ValueError, r"sequences\[0\] must be finite"),
+        ([np.array([[0.0, 0], [2.0, 1], [1.0, 0]])], ValueError, r"X\[0\].*increasing"),
+        ([np.array([[0.0, 0], [1.0, 1], [1.0, 0]])], ValueError, r"X\[0\].*strictly"),
+        ([np.zeros((0, 2))], ValueError, r"X\[0\] has no points"),
+        ([np.array([[0.0, 0], [np.nan, 1]])], ValueError, r"X\[0\] must be finite"),
         ([np.array([[0.0, 0], [1.0, 1]]), np.array([[0.0], [1.0]])], ValueError, "columns"),
         ([], ValueError, "at least one sequence"),
-        ("abc", TypeError, "sequences"),
+        ("abc", TypeError, "X"),
         ([np.array([[0.0, 0.5], [1.0, 1]])], ValueError, "integer codes"),
         ([np.zeros((3, 3)) + np.arange(3)[:, None]], ValueError, "columns"),
     ],
@@ -248,7 +249,7 @@ def test_errors_after_fit():
     rng = np.random.default_rng(6)
     sequences = [np.cumsum(rng.exponential(size=10))[:, None] for _ in range(3)]
     model = EventForecaster(**EventForecaster.get_test_params()[1]).fit(sequences)
-    with pytest.raises(ValueError, match=r"history\[0\].*columns"):
+    with pytest.raises(ValueError, match=r"X\[0\].*columns"):
         model.predict([np.zeros((3, 2))])
     with pytest.raises(ValueError, match="predict_proba needs marked"):
         model.predict_proba(sequences)
@@ -343,3 +344,21 @@ def test_event_checkpoints_resume_and_refuse_another_fit(tmp_path):
     unmarked = [s[:, :1] for s in sequences]
     with pytest.raises(ValueError, match="cannot resume"):
         EventForecaster(**params, checkpoint_dir=tmp_path, resume=True).fit(unmarked)
+
+
+def test_the_data_is_x_as_for_every_estimator_and_old_keywords_warn():
+    rng = np.random.default_rng(6)
+    sequences = [np.cumsum(rng.exponential(size=15))[:, None] for _ in range(4)]
+    for cls in (EventForecaster, PoissonProcess):
+        params = cls.get_test_params()[0]
+        assert list(inspect.signature(cls.fit).parameters)[1] == "X"
+        with pytest.warns(FutureWarning, match=r"fit\(sequences=...\) is deprecated"):
+            model = cls(**params).fit(sequences=sequences)
+        with pytest.warns(FutureWarning, match="score"):
+            assert model.score(sequences=sequences) == model.score(sequences)
+    fitted = EventForecaster(**EventForecaster.get_test_params()[0]).fit(sequences)
+    with pytest.warns(FutureWarning, match=r"predict\(history=...\)"):
+        predicted = fitted.predict(history=sequences)
+    assert len(predicted) == len(sequences)
+    with pytest.raises(TypeError, match="pass the data once"):
+        PoissonProcess().fit(sequences, sequences=sequences)

@@ -1076,7 +1076,7 @@ SAMPLING_EVENTS = [n for n in EVENT_ESTIMATORS if hasattr(CLASSES[n], "sample")]
 @fuzz(30)
 @given(data=st.data())
 def test_event_sample_faults(name, data):
-    """``sample(history, horizon_time, random_state=..., max_events=...)`` of event models."""
+    """``sample(X, horizon_time, random_state=..., max_events=...)`` of event models."""
     estimator, sequences, _ = fitted(name)
     sequences = sequences[: data.draw(st.integers(1, 3), label="n_sequences")]
     kwargs = {"horizon_time": 200.0, "random_state": 0, "max_events": 5}
@@ -1111,7 +1111,8 @@ def test_event_sample_faults(name, data):
 
     outcome(
         lambda: estimator.sample(history, **kwargs),
-        (argument,),
+        # The data argument is X, as for every estimator.
+        ("X" if argument == "history" else argument,),
         refuse=not valid,
         check=check,
     )

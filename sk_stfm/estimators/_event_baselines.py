@@ -24,6 +24,7 @@ from ..data._events import (
 )
 from ..utils import STFMTags
 from ..utils._compat import Interval, fit_context
+from ..utils._deprecation import renamed_argument
 from ..utils._test_params import TestParamsMixin
 
 
@@ -48,12 +49,13 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         return mark, [self.columns_.index(c) for c in SPATIAL_COLUMNS if c in self.columns_]
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, sequences, y=None, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def fit(self, X, y=None, *, start_times=None, end_times=None):
         """Fit the time, mark and location models by maximum likelihood.
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences, time first, strictly increasing.
         y : None
             Ignored; present for API consistency.
@@ -65,21 +67,21 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        sequences, self.columns_, data_marks = read_sequences(sequences, "sequences", self.columns)
+        X, self.columns_, data_marks = read_sequences(X, "X", self.columns)
         mark, spatial = self._roles()
-        start, end = observation_windows(sequences, start_times, end_times)
+        start, end = observation_windows(X, start_times, end_times)
         scored = [
-            s[(s[:, 0] > a) & (s[:, 0] <= b)] for s, a, b in zip(sequences, start, end, strict=True)
+            s[(s[:, 0] > a) & (s[:, 0] <= b)] for s, a, b in zip(X, start, end, strict=True)
         ]
-        points = np.concatenate(scored) if sum(map(len, scored)) else np.concatenate(sequences)
+        points = np.concatenate(scored) if sum(map(len, scored)) else np.concatenate(X)
         self.n_marks_ = 0
         if mark is not None:
             n_marks = self.n_marks if self.n_marks is not None else data_marks
             if n_marks is None:
-                check_marks(sequences, mark, np.inf, "sequences")
-                n_marks = int(max(s[:, mark].max() for s in sequences)) + 1
+                check_marks(X, mark, np.inf, "X")
+                n_marks = int(max(s[:, mark].max() for s in X)) + 1
             self.n_marks_ = int(n_marks)
-            check_marks(sequences, mark, max(self.n_marks_, 1), "sequences")
+            check_marks(X, mark, max(self.n_marks_, 1), "X")
             counts = np.bincount(points[:, mark].astype(int), minlength=self.n_marks_)
             self.mark_log_proba_ = np.log((counts + 1.0) / (counts.sum() + self.n_marks_))
         if spatial:
@@ -90,15 +92,16 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
             self.spatial_model_ = GaussianMixture(
                 min(self.n_spatial_components, len(points)), random_state=self.random_state
             ).fit(points[:, spatial])
-        self._fit_time(sequences, start, end)
+        self._fit_time(X, start, end)
         return self
 
-    def score_components(self, sequences, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def score_components(self, X, *, start_times=None, end_times=None):
         """Log-likelihood per event, split into time, mark and location.
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences.
         start_times, end_times : float, array-like of shape (n_sequences,) or None
             Observation windows.
@@ -107,21 +110,21 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         -------
         components : dict
             ``"time"``, ``"mark"``, ``"space"``, ``"total"`` (sums over all
-            sequences divided by ``"n_events"``, the number of scored
+            X divided by ``"n_events"``, the number of scored
             events), as :meth:`EventForecaster.score_components`.
         """
         check_is_fitted(self)
-        sequences, _, _ = read_sequences(sequences, "sequences", self.columns_, len(self.columns_))
+        X, _, _ = read_sequences(X, "X", self.columns_, len(self.columns_))
         mark, spatial = self._roles()
-        start, end = observation_windows(sequences, start_times, end_times)
-        time_ll, n_events = self._time_log_likelihood(sequences, start, end)
+        start, end = observation_windows(X, start_times, end_times)
+        time_ll, n_events = self._time_log_likelihood(X, start, end)
         scored = [
-            s[(s[:, 0] > a) & (s[:, 0] <= b)] for s, a, b in zip(sequences, start, end, strict=True)
+            s[(s[:, 0] > a) & (s[:, 0] <= b)] for s, a, b in zip(X, start, end, strict=True)
         ]
         points = np.concatenate(scored) if n_events else np.zeros((0, len(self.columns_)))
         mark_ll = space_ll = 0.0
         if mark is not None and self.n_marks_:
-            check_marks(sequences, mark, self.n_marks_, "sequences")
+            check_marks(X, mark, self.n_marks_, "X")
             mark_ll = float(self.mark_log_proba_[points[:, mark].astype(int)].sum())
         if spatial and n_events:
             space_ll = float(self.spatial_model_.score_samples(points[:, spatial]).sum())
@@ -134,12 +137,13 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
             "n_events": n_events,
         }
 
-    def score(self, sequences, y=None, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def score(self, X, y=None, *, start_times=None, end_times=None):
         """Mean log-likelihood per event (time, mark and location).
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences.
         y : None
             Ignored; present for API consistency.
@@ -151,7 +155,7 @@ class _BaseEventBaseline(TestParamsMixin, BaseEstimator):
         score : float
             Total log-likelihood divided by the number of scored events.
         """
-        return self.score_components(sequences, start_times=start_times, end_times=end_times)[
+        return self.score_components(X, start_times=start_times, end_times=end_times)[
             "total"
         ]
 
@@ -243,7 +247,7 @@ class PoissonProcess(_BaseEventBaseline):
         length = float(np.sum(end - start))
         if n == 0 or length <= 0:
             raise ValueError(
-                "sequences hold no scored event in their observation windows (after "
+                "X holds no scored event in their observation windows (after "
                 "start_times, up to end_times) to fit a rate to."
             )
         self.rate_ = float(n / length)

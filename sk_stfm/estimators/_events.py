@@ -28,6 +28,7 @@ from ..training._fingerprint import fit_fingerprint
 from ..training._loop import checkpoint_callback, fit_net
 from ..utils import STFMTags
 from ..utils._compat import Interval, StrOptions, fit_context
+from ..utils._deprecation import renamed_argument
 from ..utils._test_params import TestParamsMixin
 from ._backbone_config import registered_test_params
 from ._base import _OPTIMIZERS, check_seed, resolve_device
@@ -334,12 +335,13 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         )
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, sequences, y=None, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def fit(self, X, y=None, *, start_times=None, end_times=None):
         """Fit the point process by maximum likelihood.
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences, time first (strictly increasing: the models
             need positive times between events).
         y : None
@@ -354,18 +356,18 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             The fitted estimator.
         """
         resolve_event_backbone(self.backbone)  # a clear error before any work
-        sequences, self.columns_, data_marks = read_sequences(sequences, "sequences", self.columns)
+        X, self.columns_, data_marks = read_sequences(X, "X", self.columns)
         mark, spatial, features = self._roles()
         if mark is None:
             self.n_marks_ = 0
         else:
             n_marks = self.n_marks if self.n_marks is not None else data_marks
             if n_marks is None:
-                check_marks(sequences, mark, np.inf, "sequences")
-                n_marks = int(max(s[:, mark].max() for s in sequences)) + 1
+                check_marks(X, mark, np.inf, "X")
+                n_marks = int(max(s[:, mark].max() for s in X)) + 1
             self.n_marks_ = int(n_marks)
-            check_marks(sequences, mark, max(self.n_marks_, 1), "sequences")
-        points = np.concatenate(sequences)
+            check_marks(X, mark, max(self.n_marks_, 1), "X")
+        points = np.concatenate(X)
         self.location_mean_ = points[:, spatial].mean(0)
         self.location_scale_ = np.where(
             points[:, spatial].std(0) > 0, points[:, spatial].std(0), 1.0
@@ -374,14 +376,14 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         self.feature_scale_ = np.where(
             points[:, features].std(0) > 0, points[:, features].std(0), 1.0
         )
-        start, end = observation_windows(sequences, start_times, end_times)
-        gaps = np.concatenate([np.diff(s[:, 0]) for s in sequences])
+        start, end = observation_windows(X, start_times, end_times)
+        gaps = np.concatenate([np.diff(s[:, 0]) for s in X])
         if gaps.size == 0:
-            raise ValueError("sequences must hold at least two events in all to learn from.")
+            raise ValueError("X must hold at least two events in all to learn from.")
         self.time_scale_ = float(gaps.mean())
         log_gaps = np.log(gaps / self.time_scale_)
-        pieces = make_pieces(sequences, start, end, self.max_length, self.context_length)
-        batch = self._tensors(sequences, pieces)
+        pieces = make_pieces(X, start, end, self.max_length, self.context_length)
+        batch = self._tensors(X, pieces)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         use_validation = self.validation_fraction > 0 and len(pieces) >= 10
         callbacks = []
@@ -434,12 +436,13 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         space_ll -= n_events * float(np.log(self.location_scale_).sum())
         return time_ll, mark_ll, space_ll, int(round(n_events))
 
-    def score_components(self, sequences, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def score_components(self, X, *, start_times=None, end_times=None):
         """Log-likelihood per event, split into time, mark and location.
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences, as in :meth:`fit`.
         start_times, end_times : float, array-like of shape (n_sequences,) or None
             Observation windows (see the class description).
@@ -453,8 +456,8 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             divided by ``"n_events"``, the number of scored events; in the
             user's units of time and location.
         """
-        sequences = self._validated(sequences, "sequences")
-        time_ll, mark_ll, space_ll, n_events = self._terms(sequences, start_times, end_times)
+        X = self._validated(X, "X")
+        time_ll, mark_ll, space_ll, n_events = self._terms(X, start_times, end_times)
         per = max(n_events, 1)
         return {
             "time": float(time_ll / per),
@@ -464,7 +467,8 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             "n_events": n_events,
         }
 
-    def score(self, sequences, y=None, *, start_times=None, end_times=None):
+    @renamed_argument("sequences", "X")
+    def score(self, X, y=None, *, start_times=None, end_times=None):
         """Mean log-likelihood per event (time, mark and location; survival included).
 
         The total log-likelihood of all sequences (each on its observation
@@ -473,7 +477,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
 
         Parameters
         ----------
-        sequences : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             Event sequences, as in :meth:`fit`.
         y : None
             Ignored; present for API consistency.
@@ -485,7 +489,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         score : float
             Log-likelihood per event; higher is better.
         """
-        return self.score_components(sequences, start_times=start_times, end_times=end_times)[
+        return self.score_components(X, start_times=start_times, end_times=end_times)[
             "total"
         ]
 
@@ -519,12 +523,13 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         rows = torch.arange(len(pieces), device=device)
         return contexts[rows, batch["valid"].sum(1).to(device)]
 
-    def predict(self, history):
+    @renamed_argument("history", "X")
+    def predict(self, X):
         """Predict the next event of each history: median time, likeliest mark, mean location.
 
         Parameters
         ----------
-        history : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             The events observed so far, one sequence each.
 
         Returns
@@ -538,7 +543,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             mixture mean of the location; NaN for feature columns that are
             not modelled (e.g. magnitude).
         """
-        sequences = self._validated(history, "history")
+        sequences = self._validated(X, "X")
         mark, spatial, _ = self._roles()
         module = self._module()
         out = np.full((len(sequences), len(self.columns_)), np.nan)
@@ -556,12 +561,13 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
                 out[:, spatial] = mean * self.location_scale_ + self.location_mean_
         return out
 
-    def predict_proba(self, history):
+    @renamed_argument("history", "X")
+    def predict_proba(self, X):
         """Return the probabilities of the next event's mark.
 
         Parameters
         ----------
-        history : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             The events observed so far, one sequence each.
 
         Returns
@@ -569,7 +575,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
         proba : ndarray of shape (n_sequences, n_marks)
             Rows sum to 1.
         """
-        sequences = self._validated(history, "history")
+        sequences = self._validated(X, "X")
         if self.n_marks_ < 2:
             raise ValueError("predict_proba needs marked sequences (n_marks >= 2).")
         module = self._module()
@@ -617,7 +623,8 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
                     out[at] = torch.exp(log_hazard).cpu().numpy() / self.time_scale_
         return out
 
-    def sample(self, history, horizon_time, *, random_state=None, max_events=10_000):
+    @renamed_argument("history", "X")
+    def sample(self, X, horizon_time, *, random_state=None, max_events=10_000):
         """Simulate the events that follow each history over a time span.
 
         Events are drawn one after the other (time to the next event, then
@@ -627,7 +634,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
 
         Parameters
         ----------
-        history : list of array-like of shape (n_events, n_columns) or SequenceData
+        X : list of array-like of shape (n_events, n_columns) or SequenceData
             The events observed so far, one sequence each.
         horizon_time : float
             Length of the simulated span after each history's last event,
@@ -644,7 +651,7 @@ class EventForecaster(TestParamsMixin, BaseEstimator):
             not modelled (e.g. magnitude) are NaN (the encoder reads their
             training mean).
         """
-        sequences = self._validated(history, "history")
+        sequences = self._validated(X, "X")
         if (
             isinstance(horizon_time, bool)
             or not isinstance(horizon_time, numbers.Real)
