@@ -299,6 +299,8 @@ def test_samples_follow_the_layout_of_y(sine):
     assert model.predict(X_test[:4]).shape == (4, HORIZON)
     assert model.sample(X_test[:4], 3).shape == (3, 4, HORIZON)
     assert model.predict_quantiles(X_test[:4], (0.2, 0.8)).shape == (4, HORIZON, 2)
+    # One default for the number of samples: the objective's (5 here).
+    assert model.sample(X_test[:4]).shape == (5, 4, HORIZON)
 
 
 def test_only_probabilistic_objectives_offer_quantiles_and_samples(forecaster):

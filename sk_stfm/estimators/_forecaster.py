@@ -172,15 +172,17 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
         return masked_r2(y, prediction, sample_weight=sample_weight)
 
     @available_if(is_probabilistic)
-    def sample(self, X, n_samples=100, random_state=None):
+    def sample(self, X, n_samples=None, random_state=None):
         """Draw forecast samples (probabilistic objectives such as ``Diffusion``).
 
         Parameters
         ----------
         X : array-like of shape (n_samples_X, n_steps, n_nodes, n_channels)
             Input windows, in the layout used in ``fit``.
-        n_samples : int, default=100
-            Samples per window.
+        n_samples : int or None, default=None
+            Samples per window. ``None`` uses the objective's ``n_samples`` (50 for
+            :class:`~sk_stfm.objectives.Diffusion`), as ``predict`` and
+            ``predict_quantiles`` do.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling; ``None`` uses the estimator's
             ``random_state`` (so an int there makes samples repeatable).
@@ -191,6 +193,8 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
             Float64 samples; each window's sample has the shape
             ``target_shape_`` of ``y`` in ``fit``.
         """
+        check_is_fitted(self)
+        n_samples = self.objective_.n_samples if n_samples is None else n_samples
         samples = self._sample_windows(X, n_samples, random_state)
         return samples.reshape(samples.shape[:2] + tuple(self.target_shape_))
 

@@ -188,15 +188,17 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
         return self._restore_input_layout(filled, X)
 
     @available_if(is_probabilistic)
-    def sample(self, X, n_samples=100, random_state=None):
+    def sample(self, X, n_samples=None, random_state=None):
         """Draw multiple imputations (probabilistic objectives such as ``Diffusion``).
 
         Parameters
         ----------
         X : array-like of shape (n_samples_X, n_steps, n_nodes, n_channels)
             Windows in the layout used in ``fit``, NaN where missing.
-        n_samples : int, default=100
-            Imputations per window.
+        n_samples : int or None, default=None
+            Imputations per window. ``None`` uses the objective's ``n_samples`` (50 for
+            :class:`~sk_stfm.objectives.Diffusion`), as ``predict`` and
+            ``predict_quantiles`` do.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling; ``None`` uses the estimator's ``random_state``.
 
@@ -206,6 +208,8 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
             ``X`` with its NaN entries filled, once per sample (4-D windows
             per sample whatever the layout of ``X``).
         """
+        check_is_fitted(self)
+        n_samples = self.objective_.n_samples if n_samples is None else n_samples
         samples = self._sample_windows(X, n_samples, random_state)
         windows = self._observed_windows(X)
         return np.where(np.isnan(windows), samples, windows)
