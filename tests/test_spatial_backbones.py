@@ -526,3 +526,36 @@ def test_same_st_patch_transformer_weights_run_on_a_grid_and_a_graph(graph_windo
     with torch.no_grad():
         out = module.eval()(torch.tensor(X_test[:5], dtype=torch.float32))
     assert out.shape == (5, 1, data.n_nodes, 1) and torch.isfinite(out).all()
+
+
+def test_spatial_stdata_keeps_only_the_space_of_its_nodes(tmp_path):
+    import pickle
+
+    from sklearn.base import clone
+
+    from sk_stfm.data import SpatialContext
+
+    data = make_graph_signal(n_nodes=6, n_steps=2000, random_state=0)
+    X, y = make_windows(data, history=8, horizon=2)
+    model = STForecaster(
+        backbone="gwnet", spatial=data, max_epochs=1, batch_size=64, random_state=0
+    )
+    # A clone (each fold of a search) holds the adjacency, not the series.
+    cloned = clone(model).get_params()["spatial"]
+    assert isinstance(cloned, SpatialContext) and cloned.n_nodes == 6
+    np.testing.assert_array_equal(
+        np.asarray(sp.csr_array(cloned.adjacency).todense()),
+        np.asarray(sp.csr_array(data.adjacency).todense()),
+    )
+    assert len(pickle.dumps(cloned)) < data.values.nbytes / 10
+    fitted = model.fit(X[:200], y[:200])
+    expected = fitted.predict(X[:5])
+    # Pickling and save() keep the context too, and predict the same.
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert isinstance(restored.spatial, SpatialContext)
+    np.testing.assert_allclose(restored.predict(X[:5]), expected)
+    path = fitted.save(tmp_path / "model.pt")
+    np.testing.assert_allclose(STForecaster.load(path).predict(X[:5]), expected)
+    # The context still checks the windows' nodes.
+    with pytest.raises(ValueError, match="6 nodes"):
+        clone(model).fit(X[:50, :, :4], y[:50, :, :4])

@@ -438,8 +438,8 @@ def test_auto_stfm_searches_the_recommended_candidates_of_a_graph():
     values = (values - values.mean()) / values.std()
     data = STData(values, adjacency=adjacency, kind="graph", name="los_loop_40")
     X, y = make_windows(values[:600], history=12, horizon=3, stride=4)
-    auto = AutoSTFM(data=data, n_candidates=2, n_trials=3, max_epochs=2, cv=2, random_state=0)
-    auto.fit(X, y)
+    auto = AutoSTFM(n_candidates=2, n_trials=3, max_epochs=2, cv=2, random_state=0)
+    auto.fit(X, y, data=data)
     top = [r.backbone for r in auto.recommendations_[:2]]
     assert set(auto.search_.study_.trials[0].params) >= {"candidate", "lr"}
     assert {t.params["candidate"] for t in auto.search_.study_.trials} <= set(top)
@@ -450,3 +450,15 @@ def test_auto_stfm_searches_the_recommended_candidates_of_a_graph():
     assert auto.best_estimator_.spatial is not None
     assert auto.predict(X[:4]).shape == (4, 3, 40, 1)
     assert auto.best_score_ == pytest.approx(np.nanmax(auto.cv_results_["mean_test_score"]))
+
+
+def test_autostfm_data_in_the_constructor_is_deprecated():
+    from sk_stfm.tuning import AutoSTFM
+
+    rng = np.random.default_rng(0)
+    series = rng.normal(size=(300, 1, 1)).astype(np.float32)
+    X, y = make_windows(series, history=12, horizon=3, stride=6)
+    auto = AutoSTFM(data=series, n_candidates=1, n_trials=1, max_epochs=1, cv=2, random_state=0)
+    with pytest.warns(FutureWarning, match="pass it to fit"):
+        auto.fit(X, y)
+    assert auto.profile_.n_steps == 300

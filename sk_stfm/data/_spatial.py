@@ -22,6 +22,10 @@ class SpatialContext:
         Validated edge weights.
     grid_shape : tuple of int or None
         ``(H, W)`` of a grid.
+    n_nodes : int or None, default=None
+        Number of nodes it describes, when known (that of the
+        :class:`~sk_stfm.data.STData` it comes from); estimators check it
+        against their windows.
 
     Examples
     --------
@@ -34,6 +38,11 @@ class SpatialContext:
     kind: str = "series"
     adjacency: object = None
     grid_shape: tuple | None = None
+    n_nodes: int | None = None
+
+    def __sklearn_clone__(self):
+        # Immutable: clones of an estimator share it.
+        return self
 
     def available(self):
         """Context available to backbones, as in their ``requires`` tag.
@@ -55,9 +64,10 @@ def resolve_spatial(spatial, n_nodes):
 
     Parameters
     ----------
-    spatial : None, STData, array-like, sparse matrix, networkx graph or tuple (H, W)
+    spatial : None, STData, SpatialContext, array-like, sparse matrix, networkx graph or tuple (H, W)
         Spatial context: an adjacency (any matrix form or a graph), a grid
-        shape, or an :class:`~sk_stfm.data.STData` carrying either.
+        shape, or an :class:`~sk_stfm.data.STData` carrying either (only
+        its :meth:`~sk_stfm.data.STData.spatial_context` is used).
     n_nodes : int
         Number of nodes of the windows.
 
@@ -79,16 +89,17 @@ def resolve_spatial(spatial, n_nodes):
     if spatial is None:
         return SpatialContext()
     if isinstance(spatial, STData):
-        if spatial.n_nodes != n_nodes:
+        spatial = spatial.spatial_context()
+    if isinstance(spatial, SpatialContext):
+        if spatial.n_nodes is not None and spatial.n_nodes != n_nodes:
             raise ValueError(
                 f"spatial describes {spatial.n_nodes} nodes but X has n_nodes={n_nodes}."
             )
         if spatial.grid_shape is not None:
-            kind = "video" if spatial.kind == "video" else "grid"
-            return SpatialContext(kind, spatial.adjacency, spatial.grid_shape)
+            check_grid_shape(spatial.grid_shape, n_nodes, "spatial")
         if spatial.adjacency is not None:
-            return SpatialContext("graph", spatial.adjacency)
-        return SpatialContext()
+            check_adjacency(spatial.adjacency, n_nodes, name="spatial")
+        return spatial
     if (
         isinstance(spatial, tuple)
         and len(spatial) == 2

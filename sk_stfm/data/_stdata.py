@@ -227,6 +227,38 @@ class STData:
             f"n_nodes={self.n_nodes}, n_channels={self.n_channels})"
         )
 
+    def spatial_context(self):
+        """The space of the nodes, without the values: what ``spatial=`` keeps.
+
+        Returns
+        -------
+        context : SpatialContext
+            The grid shape (kind ``"grid"``, or ``"video"`` for frames) or
+            the adjacency (kind ``"graph"``) of the data; an empty context
+            for a plain series.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_stfm.data import STData
+        >>> STData(np.zeros((10, 6, 1)), grid_shape=(2, 3)).spatial_context().grid_shape
+        (2, 3)
+        """
+        from ._spatial import SpatialContext
+
+        if self.grid_shape is not None:
+            kind = "video" if self.kind == "video" else "grid"
+            return SpatialContext(kind, self.adjacency, self.grid_shape, n_nodes=self.n_nodes)
+        if self.adjacency is not None:
+            return SpatialContext("graph", self.adjacency, n_nodes=self.n_nodes)
+        return SpatialContext(n_nodes=self.n_nodes)
+
+    def __sklearn_clone__(self):
+        # As an estimator's ``spatial=`` parameter, an STData gives only the
+        # space of its nodes: clones (each fold of a search) keep that, not a
+        # copy of the whole series.
+        return self.spatial_context()
+
     def slice_steps(self, start, stop):
         """Return the steps ``[start, stop)`` as a new :class:`STData`.
 

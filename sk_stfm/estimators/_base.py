@@ -23,7 +23,14 @@ from skorch.callbacks import ProgressBar
 
 from ..adapters._base import BaseAdapter
 from ..backbones import compatible_backbones
-from ..data import WINDOW_SHAPE_DOC, as_windows, fill_along_time, input_ndim, resolve_spatial
+from ..data import (
+    WINDOW_SHAPE_DOC,
+    STData,
+    as_windows,
+    fill_along_time,
+    input_ndim,
+    resolve_spatial,
+)
 from ..data._validation import check_windows_input
 from ..objectives import BaseObjective, objectives_for, resolve_objective
 from ..training._checkpoint import ResumableEarlyStopping
@@ -891,6 +898,14 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
         axis = 1 if outputs[0].ndim == 5 else 0
         outputs = torch.cat(outputs, dim=axis).numpy().astype(np.float64, copy=False)
         return self._unscale_outputs(outputs) if unscale else outputs
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if isinstance(state.get("spatial"), STData):
+            # A pickled estimator keeps the space of its nodes, not the series
+            # that spatial= came with.
+            state = {**state, "spatial": state["spatial"].spatial_context()}
+        return state
 
     def save(self, path):
         """Save the fitted estimator to one file, without pickle.

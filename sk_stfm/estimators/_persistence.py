@@ -18,7 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from .._version import __version__
-from ..data import check_adjacency
+from ..data import SpatialContext, STData, check_adjacency
 from ..data._validation import _is_networkx_graph
 from ..utils._saved_file import FORMAT, FORMAT_VERSION, read_saved_file
 
@@ -37,6 +37,18 @@ def _encode(value):
         return os.fspath(value)
     if _is_networkx_graph(value):
         value = check_adjacency(value)
+    if isinstance(value, STData):
+        # spatial=STData keeps the space of the nodes, not the series.
+        value = value.spatial_context()
+    if isinstance(value, SpatialContext):
+        return {
+            "__spatial__": {
+                "kind": value.kind,
+                "adjacency": _encode(value.adjacency),
+                "grid_shape": _encode(value.grid_shape),
+                "n_nodes": value.n_nodes,
+            }
+        }
     if isinstance(value, tuple | list):
         return {"__sequence__": type(value).__name__, "items": [_encode(v) for v in value]}
     if isinstance(value, dict):
@@ -122,6 +134,8 @@ def _decode(value):
         for name, fitted in _fitted_items(value.get("fitted", {})):
             setattr(instance, name, _decode(fitted))
         return instance
+    if "__spatial__" in value:
+        return SpatialContext(**{k: _decode(v) for k, v in value["__spatial__"].items()})
     if "__sparse__" in value:
         shape, row, col, data = value["__sparse__"]
         return sp.csr_array((data, (row, col)), shape=tuple(shape))

@@ -1,6 +1,7 @@
 """AutoSTFM: recommend the candidates for the data, then search over them."""
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
@@ -117,10 +118,8 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         A task of :class:`~sk_stfm.utils.STFMTags` or an alias
         (``"forecast"``, ``"impute"``, ``"anomaly"``, ``"classify"``).
     data : STData, array-like or None, default=None
-        What to profile: the series the windows were cut from, with its
-        adjacency or grid. ``None`` profiles the series that the windows
-        ``X`` of ``fit`` cover (their first steps, then the last window),
-        which has no spatial context.
+        Deprecated: pass ``data`` to :meth:`fit` (a parameter is copied by
+        every clone). Used, with a ``FutureWarning``, when ``fit`` gets none.
     budget : {"small", "medium", "large"}, default="small"
         Compute budget, passed to ``recommend`` (model sizes, epochs).
     n_candidates : int, default=3
@@ -252,9 +251,23 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             normalize_task(self.task), _WINDOW_ESTIMATORS["forecasting"]
         )()
 
-    def _profiled_data(self, X):
+    def _data(self, data):
+        """The series to profile: ``fit``'s ``data``, else the deprecated parameter."""
+        if data is not None:
+            return data
         if self.data is not None:
-            return self.data
+            warnings.warn(
+                "AutoSTFM(data=...) is deprecated and will be removed in the next release: "
+                "data in a parameter is copied by every clone; pass it to fit "
+                "(AutoSTFM().fit(X, y, data=data)).",
+                FutureWarning,
+                stacklevel=3,
+            )
+        return self.data
+
+    def _profiled_data(self, X, data):
+        if data is not None:
+            return data
         windows = np.asarray(X, dtype=float)
         if windows.ndim == 2:  # rows are univariate windows, as the estimators read them
             windows = windows[:, :, None, None]
@@ -269,7 +282,7 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         return np.concatenate([windows[:, 0], windows[-1, 1:]])
 
     @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, data=None):
         """Recommend candidates for the data and search over them.
 
         Parameters
@@ -278,13 +291,19 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
             Windows, in time order (or what the task's estimator takes).
         y : array-like or None, default=None
             Targets, for supervised tasks.
+        data : STData, array-like or None, default=None
+            What to profile: the series the windows were cut from, with its
+            adjacency or grid. ``None`` profiles the series that the windows
+            ``X`` cover (their first steps, then the last window), which has
+            no spatial context.
 
         Returns
         -------
         self : AutoSTFM
             The fitted model chooser.
         """
-        if self.data is None:
+        data = self._data(data)
+        if data is None:
             check_windows_input(X)
             X = check_array(X, allow_nd=True, ensure_all_finite="allow-nan", input_name="X")
             if len(X) < 2:
@@ -295,7 +314,7 @@ class AutoSTFM(TestParamsMixin, MetaEstimatorMixin, BaseEstimator):
         shape = None if y is None else np.asarray(y).shape
         horizon = shape[1] if shape is not None and len(shape) >= 3 else 1
         recommendations = recommend(
-            self._profiled_data(X),
+            self._profiled_data(X, data),
             task=self.task,
             budget=self.budget,
             horizon=horizon,
