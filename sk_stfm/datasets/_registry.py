@@ -1,6 +1,6 @@
 """The bundled data sets: files, checksums, provenance and terms of use.
 
-One :class:`DatasetRecord` per data set. The sha256 of each shipped file is the
+Its length is data: one :class:`DatasetRecord` per data set. The sha256 of each shipped file is the
 hash of the compressed file as installed, so that a loader can refuse a file
 that differs by one byte before it parses anything. The originals are shipped
 unchanged, only gzip-compressed (``gzip -9 -n``, which stores no name or time,

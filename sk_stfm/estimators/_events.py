@@ -1,4 +1,9 @@
-"""EventForecaster: neural temporal point processes behind the scikit-learn API."""
+"""EventForecaster: neural temporal point processes behind the scikit-learn API.
+
+One estimator, one module (sktime's rule): fitting, scoring, intensities and
+sampling of the same model share its validation and history encoding, which
+is why the module is longer than most.
+"""
 
 import copy
 import numbers

@@ -1,4 +1,8 @@
-"""recommend(data, task): ranked, explained, ready-to-fit estimators for a data set."""
+"""recommend(data, task): ranked, explained, ready-to-fit estimators for a data set.
+
+The ranking and its explanations are one concept: each score term comes with
+the sentence that explains it, so they live side by side.
+"""
 
 import numbers
 from collections.abc import Sequence

@@ -1,4 +1,8 @@
-"""STFMSearchCV: Optuna search over backbone x objective x adapter with temporal CV."""
+"""STFMSearchCV: Optuna search over backbone x objective x adapter with temporal CV.
+
+One estimator, one module: the search, its refit, its persistent studies and
+the scikit-learn ``*SearchCV`` attributes it mirrors belong together.
+"""
 
 import copy
 import numbers
