@@ -263,6 +263,10 @@ def test_a_fit_killed_before_early_stopping_stops_where_the_uninterrupted_one_st
     checkpoint_dir = tmp_path / "checkpoints"
     process, _ = _child(tmp_path, "killed", checkpoint_dir, config)
     assert _kill_after(process, checkpoint_dir, kill_at) == kill_at
+    # The kill may land between the files of the epoch's commit (history.json
+    # already moved, early_stopping.pt not yet): settle it, as the next fit
+    # on the directory does, before reading what was saved.
+    recover(checkpoint_dir)
     saved = torch.load(checkpoint_dir / EARLY_STOPPING_FILE, weights_only=True)
     progress = saved["callbacks"]["early_stopping"]
     assert (saved["epoch"], progress["misses"], progress["best_epoch"]) == (kill_at, 1, best)
