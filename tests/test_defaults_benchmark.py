@@ -183,7 +183,7 @@ def test_quick_panel_writes_rows_that_resume(bench, one_epoch_models, tmp_path, 
 def test_only_names_tasks_data_sets_or_estimators(bench):
     cases = bench.build_cases(quick=True)
     assert {c.data for c in bench.select(cases, "imputation,UnitTest")} == {"ILI", "UnitTest"}
-    assert [c.model for c in bench.select(cases, "stfmforecaster")] == ["SktimeForecaster"]
+    assert [c.model for c in bench.select(cases, "sktimeforecaster")] == ["SktimeForecaster"]
     with pytest.raises(SystemExit, match="nothing"):
         bench.select(cases, "nothing")
 

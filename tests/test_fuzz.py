@@ -845,13 +845,15 @@ def test_sampling_argument_faults(name, data):
     kwargs = {"n_samples": SAMPLES, "random_state": 0, "quantiles": (0.1, 0.5, 0.9)}
     if argument == "n_samples":
         kwargs["n_samples"], valid = draw_count(data)
-        if method == "predict_quantiles" and kwargs["n_samples"] is None:
-            valid = True  # None: the objective's n_samples
+        if kwargs["n_samples"] is None:
+            valid = True  # None: the objective's n_samples, for sample as for quantiles
     elif argument == "random_state":
         kwargs["random_state"], valid = draw_random_state(data)
     else:
         kwargs["quantiles"], valid = one_of(data, QUANTILE_FAULTS, "quantiles")
     n_samples = kwargs["n_samples"]
+    if n_samples is None:
+        n_samples = estimator.objective_.n_samples
     check = _sampling_check(
         name, estimator, method, X, n_samples=n_samples, quantiles=kwargs["quantiles"]
     )
