@@ -133,21 +133,48 @@ def test_values_read_from_a_well_formed_lm_are_unscaled():
         assert n_digits > 0
 
 
+def _padded_counts(record):
+    """``(padded, continuations)`` from the padding warning of a predict, or (0, 0)."""
+    messages = [str(w.message) for w in record if "were padded" in str(w.message)]
+    if not messages:
+        return 0, 0
+    padded, _, continuations = messages[0].split()[:3]
+    return int(padded), int(continuations)
+
+
 def test_continuations_short_of_the_horizon_are_padded_and_counted():
     windows, targets = _data()
     garbage = _fit(_char_prompt(), windows, targets)
-    garbage.predict(windows, 0)
     n_series = 3 * 2 * 1
-    assert garbage.n_continuations == n_series * 3
-    assert garbage.n_padded > 0
+    with pytest.warns(UserWarning, match="were padded") as record:
+        garbage.predict(windows, 0)
+    padded, continuations = _padded_counts(record)
+    assert continuations == n_series * 3 and padded > 0
     well_formed = _fit(_value_prompt(), windows, targets)
-    well_formed.predict(windows, 0)
-    assert well_formed.n_continuations == n_series * 3
+    with pytest.warns(UserWarning, match="were padded") as record:
+        well_formed.predict(windows, 0)
+    padded, continuations = _padded_counts(record)
     # The random model ends some continuations early (end-of-text), not all.
-    assert 0 < well_formed.n_padded < well_formed.n_continuations
-    # The counts are those of the latest predict.
-    well_formed.predict(windows[:1], 0)
-    assert well_formed.n_continuations == 2 * 3
+    assert continuations == n_series * 3 and 0 < padded < continuations
+    # predict keeps no count: the forecaster is as it was.
+    assert not hasattr(well_formed, "n_padded") and not hasattr(well_formed, "n_continuations")
+
+
+def test_predict_leaves_the_forecaster_unchanged_and_threads_agree():
+    import pickle
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    windows, targets = _data()
+    forecaster = _fit(_value_prompt(), windows, targets)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        serial = [forecaster.predict(windows[i : i + 1], 0) for i in range(3)]
+        fresh = pickle.loads(pickle.dumps(forecaster))  # the model loads lazily, under a lock
+        with ThreadPoolExecutor(3) as pool:
+            parallel = list(pool.map(lambda i: fresh.predict(windows[i : i + 1], 0), range(3)))
+    for a, b in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 import hashlib
 import numbers
 import os
+import threading
+import warnings
 
 import numpy as np
 import torch
@@ -27,6 +29,8 @@ _TOKEN_MARGIN = 1.3
 # Context length when the model's configuration does not give one.
 _DEFAULT_CONTEXT = 2048
 
+
+_GLOBAL_RNG = threading.Lock()
 
 class Prompt(BaseAdapter):
     """Forecast by prompting a causal language model with the serialized history.
@@ -94,9 +98,10 @@ class Prompt(BaseAdapter):
     ``10`` times the largest scaled history value, or a last value cut off
     by the token limit. A continuation with fewer than ``horizon`` values is
     padded with its last value, or with the history's last value when none
-    was read; its ``n_padded`` attribute counts such continuations in the
-    latest ``predict`` (out of ``n_continuations``). Forecasts are therefore
-    always finite.
+    was read; ``predict`` warns with the number of such continuations (out
+    of all it sampled) and keeps no count: it leaves the forecaster as it
+    was, so that several threads may predict at once. Forecasts are
+    therefore always finite.
 
     Sampling is seeded per prompt, from ``random_state`` and the prompt's
     text: a window's forecast does not depend on the other windows passed
@@ -207,7 +212,7 @@ class Prompt(BaseAdapter):
         forecaster : object
             Has ``predict(windows, random_state) -> ndarray of shape
             (n_windows, horizon, n_nodes, n_targets)``, float64, in the
-            units of the series; and ``n_padded``, ``n_continuations``.
+            units of the series (it warns how many continuations it padded).
         """
         self._validate_params()
         describe_lm(self.lm)  # type check of the model argument
@@ -263,15 +268,20 @@ class _PromptForecaster:
         self.n_steps, self.n_nodes, self.n_channels = window_shape
         self.horizon = horizon
         self.n_targets = n_targets
-        self.n_continuations = 0
-        self.n_padded = 0
         self._model = None
         self._tokenizer = None
         self._allowed = None
+        # The model is loaded on first use (again after unpickling), once
+        # even when several threads predict at the same time.
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------- the model
     def _load(self, random_state=0):
         """Load the model and tokenizer (once; again after unpickling)."""
+        with self._lock:
+            return self._load_unlocked(random_state)
+
+    def _load_unlocked(self, random_state):
         if self._model is None:
             # A configuration's random weights come from the seed, off the global RNG.
             with torch.random.fork_rng(devices=[]):
@@ -323,6 +333,7 @@ class _PromptForecaster:
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        del state["_lock"]
         state["_allowed"] = None
         if isinstance(self.lm, str | os.PathLike):
             # Weights on local disk are reloaded (through the loader's cache).
@@ -330,6 +341,10 @@ class _PromptForecaster:
         if self.tokenizer is None:
             state["_tokenizer"] = None
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # --------------------------------------------------------------- scaling
     def _scaler(self, history):
@@ -434,7 +449,9 @@ class _PromptForecaster:
             [_EnoughValues(ids.shape[1], tokenizer, self.serializer, self.horizon)]
         )
         devices = [] if torch.device(device).type == "cpu" else [torch.device(device)]
-        with torch.no_grad(), torch.random.fork_rng(devices=devices):
+        # generate() draws from torch's global RNG, which threads share: one
+        # seeded sampling at a time keeps each prompt's draws its own.
+        with _GLOBAL_RNG, torch.no_grad(), torch.random.fork_rng(devices=devices):
             prefix = {}
             if ids.shape[1] > 1:
                 # The samples share their prompt: read it once, not n_samples times.
@@ -485,7 +502,7 @@ class _PromptForecaster:
         values[n_read:] = fill
         return values, True
 
-    def _forecast(self, history, shots, random_state, cache):
+    def _forecast(self, history, shots, random_state, cache, counts):
         """Median forecast (``horizon``,) of one series, in its units."""
         scaler = self._scaler(history)
         scaled = self._scaled(history, scaler)
@@ -510,8 +527,8 @@ class _PromptForecaster:
                 padded += was_padded
             cache[text] = (np.median(np.stack(samples), axis=0), padded, len(strings))
         median, padded, n_continuations = cache[text]
-        self.n_padded += padded
-        self.n_continuations += n_continuations
+        counts["padded"] += padded
+        counts["continuations"] += n_continuations
         shift, scale = scaler
         return median * scale + shift
 
@@ -538,7 +555,8 @@ class _PromptForecaster:
             )
         random_state = _as_seed(random_state)
         self._load(random_state)
-        self.n_padded = self.n_continuations = 0
+        # Counted per call, not stored: predict leaves the forecaster as it was.
+        counts = {"padded": 0, "continuations": 0}
         n_windows = windows.shape[0]
         out = np.empty((n_windows, self.horizon, self.n_nodes, self.n_targets))
         cache = {}  # identical prompts (repeated windows) are sampled once
@@ -550,7 +568,17 @@ class _PromptForecaster:
                         self.shots.get((node, channel), ()),
                         random_state,
                         cache,
+                        counts,
                     )
+        if counts["padded"]:
+            warnings.warn(
+                f"{counts['padded']} of {counts['continuations']} continuations of the "
+                "language model held fewer values than the horizon (malformed or ended "
+                "early) and were padded with their last value; more n_samples, another "
+                "serializer or constrain_tokens=True make them rarer.",
+                UserWarning,
+                stacklevel=3,
+            )
         return out
 
 
