@@ -11,6 +11,7 @@ backbone needs no configuration code.
 
 import inspect
 import re
+import textwrap
 
 from sklearn.base import BaseEstimator
 
@@ -331,8 +332,6 @@ def _parameter_entries(doc):
 
 def _config_doc(module_cls, name, config_name, hyperparameters):
     """The docstring of a generated configuration, from its module's."""
-    import textwrap
-
     lines = [
         f'Hyperparameters of :class:`~{_public_path(module_cls)}` (``backbone="{name}"``).',
         "",

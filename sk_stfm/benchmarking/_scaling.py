@@ -61,12 +61,13 @@ def scalable_backbones():
     >>> "patchtst" in scalable_backbones(), "dlinear" in scalable_backbones()
     (True, False)
     """
+    specs = [get_backbone(name) for name in list_backbones()]
     return [
-        name
-        for name in list_backbones()
-        if get_backbone(name).width_parameters
-        and issubclass(get_backbone(name).config, BackboneConfig)
-        and not issubclass(get_backbone(name).config, TrajectoryBackboneConfig)
+        spec.name
+        for spec in specs
+        if spec.width_parameters
+        and issubclass(spec.config, BackboneConfig)
+        and not issubclass(spec.config, TrajectoryBackboneConfig)
     ]
 
 

@@ -54,6 +54,8 @@ def default_search_space(kind="series", task="forecasting", *, history=None, obj
     if kind not in DATA_KINDS:
         raise ValueError(f"kind must be one of {list(DATA_KINDS)}; got {kind!r}.")
     task = normalize_task(task)
+    if history is not None and history < 1:
+        raise ValueError(f"history must be a positive number of steps; got {history}.")
     names = [
         name
         for name in compatible_backbones(kind, task, available=("adjacency", "grid_shape"))
@@ -75,8 +77,6 @@ def default_search_space(kind="series", task="forecasting", *, history=None, obj
 
 def _backbone_option(name, history):
     """``(config, sub_space)`` of a registered backbone for windows of ``history`` steps."""
-    if history is not None and history < 1:
-        raise ValueError(f"history must be a positive number of steps; got {history}.")
     spec = get_backbone(name)
     params, sub_space = spec.search_space(history)
     return spec.config(**params), {key: _optuna(value) for key, value in sub_space.items()}
