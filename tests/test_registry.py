@@ -138,3 +138,35 @@ def test_every_configuration_matches_its_module_signature(name):
     assert set(spec.test_params) <= set(module)
     assert set(spec.search_space(None)[1]) <= set(module)
     assert set(spec.width_parameters) <= set(module)
+
+
+def test_backbone_auto_follows_the_registrations(toy):
+    from sk_stfm.backbones import AutoChoice, auto_backbone, register_backbone
+
+    # Today's registrations: PatchTST from one patch on, an MLP below it.
+    assert type(auto_backbone("forecasting", n_steps=16, data_kind="series")).__name__ == (
+        "PatchTSTConfig"
+    )
+    assert type(auto_backbone("forecasting", n_steps=15, data_kind="series")).__name__ == (
+        "MLPConfig"
+    )
+    # A registration that ranks higher becomes what "auto" means, for the
+    # windows it admits, and the estimator records it.
+    spec = toy.SPEC
+    register_backbone(
+        spec.name,
+        spec.cls,
+        spec.tags,
+        spec.description,
+        config=spec.config,
+        auto={"default": AutoChoice(3, min_steps=12, params={"width": 4})},
+        test_params=spec.test_params,
+        overwrite=True,
+    )
+    assert auto_backbone("forecasting", n_steps=12, data_kind="series").get_params() == {"width": 4}
+    assert (
+        type(auto_backbone("forecasting", n_steps=11, data_kind="series")).__name__ == "MLPConfig"
+    )
+    X = np.random.default_rng(0).normal(size=(40, 12, 1, 1)).astype(np.float32)
+    model = STForecaster(max_epochs=1, random_state=0).fit(X, X[:, -2:])
+    assert type(model.backbone_) is toy.ToyMixerConfig and model.backbone_.width == 4

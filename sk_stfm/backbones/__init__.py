@@ -29,8 +29,10 @@ from ._lognorm_mix import LogNormMixConfig, LogNormMixTPP
 from ._mlp import MLPBackbone, MLPConfig
 from ._patchtst import PatchTST, PatchTSTConfig
 from ._registry import (
+    AutoChoice,
     BackboneSpec,
     BackboneTraits,
+    auto_backbone,
     compatible_backbones,
     get_backbone,
     list_backbones,
@@ -49,6 +51,8 @@ from ._tpp import BaseTPP
 from ._trajectory_transformer import TrajectoryTransformer, TrajectoryTransformerConfig
 
 __all__ = [
+    "AutoChoice",
+    "auto_backbone",
     "BackboneConfig",
     "BackboneSpec",
     "BackboneTraits",

@@ -6,7 +6,7 @@ from torch import nn
 
 from ..utils._ranges import FloatRange
 from ._base import BaseBackbone, _check_fraction, _check_int
-from ._registry import LEARNED_TEMPORAL_TAGS, BackboneTraits, register_backbone
+from ._registry import LEARNED_TEMPORAL_TAGS, AutoChoice, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -139,4 +139,12 @@ MLPConfig = register_backbone(
     memory=_memory,
     width_parameters=("hidden_sizes",),
     test_params={"hidden_sizes": (16,), "revin": False},
+    auto={
+        # Any window, when no preferred backbone takes it.
+        "default": AutoChoice(1),
+        # Measured on the UCR panel of the defaults benchmark.
+        "classification": AutoChoice(
+            1, params={"hidden_sizes": (256, 256), "dropout": 0.2, "revin": False}
+        ),
+    },
 ).config

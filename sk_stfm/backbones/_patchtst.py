@@ -1,12 +1,14 @@
 """PatchTST: a channel-independent Transformer over patches of each series."""
 
+import inspect
+
 import torch
 from torch import nn
 
 from ..utils._ranges import FloatRange, IntRange
 from ._base import BaseBackbone, _check_fraction, _check_int
 from ._layers import ByteDropout, TransformerEncoderLayer, make_norm
-from ._registry import LEARNED_TEMPORAL_TAGS, BackboneTraits, register_backbone
+from ._registry import LEARNED_TEMPORAL_TAGS, AutoChoice, BackboneTraits, register_backbone
 from ._revin import RevIN
 
 
@@ -356,6 +358,8 @@ def _memory(params, history, profile):
     return series * layers * (patches * width * 16 + heads * patches**2 * 4)
 
 
+_DEFAULT_PATCH_LEN = inspect.signature(PatchTST).parameters["patch_len"].default
+
 PatchTSTConfig = register_backbone(
     "patchtst",
     PatchTST,
@@ -378,4 +382,13 @@ PatchTSTConfig = register_backbone(
         "revin": False,
     },
     test_fit_params={"batch_size": 64},
+    auto={
+        # Windows of at least one patch (its default patch_len).
+        "default": AutoChoice(2, min_steps=_DEFAULT_PATCH_LEN),
+        # Classes often lie in a window's level and amplitude: no RevIN, and
+        # only for multichannel windows long enough for several patches.
+        "classification": AutoChoice(
+            2, min_steps=2 * _DEFAULT_PATCH_LEN, min_channels=2, params={"revin": False}
+        ),
+    },
 ).config

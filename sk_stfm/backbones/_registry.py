@@ -59,6 +59,37 @@ class BackboneTraits:
     max_history: int | None = None
 
 
+@dataclass(frozen=True)
+class AutoChoice:
+    """When an estimator's ``backbone="auto"`` picks a backbone, and how.
+
+    Among the registered backbones that serve the task and whose choice
+    admits the windows, ``"auto"`` takes the highest ``rank``.
+
+    Parameters
+    ----------
+    rank : int
+        Preference; the highest admissible rank wins.
+    min_steps : int, default=1
+        Shortest window (in steps) it is picked for.
+    min_channels : int, default=1
+        Fewest channels it is picked for.
+    params : dict or None, default=None
+        Configuration parameters it is picked with.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import get_backbone
+    >>> get_backbone("patchtst").auto["default"].min_steps
+    16
+    """
+
+    rank: int
+    min_steps: int = 1
+    min_channels: int = 1
+    params: Mapping | None = None
+
+
 def _no_sizes(level, history, profile):
     return {}
 
@@ -123,6 +154,8 @@ class BackboneSpec:
         A tiny configuration for fast tests.
     test_fit_params : dict
         Estimator parameters its tests train with (epochs, learning rate).
+    auto : dict
+        ``{task or "default": AutoChoice}``: when ``backbone="auto"`` picks it.
 
     Examples
     --------
@@ -151,6 +184,7 @@ class BackboneSpec:
     width_parameters: tuple = ()
     test_params: Mapping = field(default_factory=dict)
     test_fit_params: Mapping = field(default_factory=dict)
+    auto: Mapping = field(default_factory=dict)
 
 
 def register_backbone(
@@ -170,6 +204,7 @@ def register_backbone(
     width_parameters=(),
     test_params=None,
     test_fit_params=None,
+    auto=None,
     overwrite=False,
 ):
     """Register a backbone class under a name, with everything known about it.
@@ -228,6 +263,10 @@ def register_backbone(
     test_fit_params : dict or None, default=None
         Estimator parameters the tests train it with, when the common ones
         (20 epochs at ``lr=1e-2``) do not suit it.
+    auto : dict or None, default=None
+        ``{task or "default": AutoChoice}``: when an estimator's
+        ``backbone="auto"`` picks this backbone (:func:`auto_backbone`);
+        ``None``: never.
     overwrite : bool, default=False
         Replace an existing entry of the same name instead of raising.
 
@@ -291,9 +330,68 @@ def register_backbone(
         width_parameters=tuple(width_parameters),
         test_params=dict(test_params or {}),
         test_fit_params=dict(test_fit_params or {}),
+        auto=dict(auto or {}),
     )
     _REGISTRY[name] = spec
     return spec
+
+
+def auto_backbone(task, *, n_steps=None, n_channels=None, data_kind=None, family=None):
+    """The configuration that ``backbone="auto"`` stands for.
+
+    Among the registered backbones that serve ``task`` (and take
+    ``data_kind``, and whose configuration is of ``family``), those with an
+    :class:`AutoChoice` for the task (or a ``"default"`` one) that admits
+    the windows compete; the highest rank wins.
+
+    Parameters
+    ----------
+    task : str
+        The estimator's task.
+    n_steps, n_channels : int or None, default=None
+        Shape of the windows; ``None`` admits any.
+    data_kind : str or None, default=None
+        Keep backbones taking this kind of data.
+    family : type or None, default=None
+        Keep backbones whose configuration class subclasses it.
+
+    Returns
+    -------
+    config : BackboneConfig
+        The chosen backbone's configuration, with its choice's parameters.
+
+    Raises
+    ------
+    ValueError
+        If no registered backbone is a choice for the task and the windows.
+
+    Examples
+    --------
+    >>> from sk_stfm.backbones import auto_backbone
+    >>> auto_backbone("forecasting", n_steps=96, data_kind="series")
+    PatchTSTConfig()
+    >>> auto_backbone("forecasting", n_steps=8, data_kind="series")
+    MLPConfig()
+    """
+    _check_choice(task, TASKS, "task")
+    candidates = []
+    for name in list_backbones(data_kind=data_kind, task=task):
+        spec = _REGISTRY[name]
+        choice = spec.auto.get(task, spec.auto.get("default"))
+        if choice is None or (family is not None and not issubclass(spec.config, family)):
+            continue
+        if (n_steps is not None and n_steps < choice.min_steps) or (
+            n_channels is not None and n_channels < choice.min_channels
+        ):
+            continue
+        candidates.append((choice.rank, name, spec, choice))
+    if not candidates:
+        raise ValueError(
+            f"no registered backbone is an automatic choice for {task} on windows of "
+            f"{n_steps} steps and {n_channels} channels; pass backbone= explicitly."
+        )
+    _, _, spec, choice = max(candidates, key=lambda candidate: candidate[:2])
+    return spec.config(**(choice.params or {}))
 
 
 def unregister_backbone(name):

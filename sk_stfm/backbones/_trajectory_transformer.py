@@ -7,7 +7,7 @@ from ..utils._ranges import IntRange
 from ..utils._tags import STFMTags
 from ._base import BaseBackbone, _check_fraction
 from ._config import TrajectoryBackboneConfig
-from ._registry import BackboneTraits, register_backbone
+from ._registry import AutoChoice, BackboneTraits, register_backbone
 
 _TIME_ENCODINGS = ("sinusoidal", "learnable")
 _POOLINGS = ("mean", "last")
@@ -346,4 +346,5 @@ TrajectoryTransformerConfig = register_backbone(
     sizes=_sizes,
     width_parameters=("d_model", "d_ff"),
     test_params={"d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16, "dropout": 0.0},
+    auto={"default": AutoChoice(1)},
 ).config

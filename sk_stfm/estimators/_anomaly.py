@@ -68,8 +68,10 @@ class STAnomalyDetector(OutlierMixin, BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The reconstruction model; it needs a learned encoder.
     objective : str, Masked or None, default=None
         ``None`` and ``"masked"`` mean :class:`~sk_stfm.objectives.Masked`;

@@ -22,7 +22,7 @@ from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
 
 from ..adapters._base import BaseAdapter
-from ..backbones import compatible_backbones
+from ..backbones import auto_backbone, compatible_backbones
 from ..data import (
     WINDOW_SHAPE_DOC,
     STData,
@@ -40,7 +40,7 @@ from ..training._loop import checkpoint_callback, fit_net
 from ..utils import get_stfm_tags
 from ..utils._compat import Interval, StrOptions, fit_context
 from ..utils._test_params import TestParamsMixin
-from ._backbone_config import BackboneConfig, PatchTSTConfig, resolve_backbone
+from ._backbone_config import BackboneConfig, resolve_backbone
 from ._distributed import (
     ACCELERATE,
     accelerated_net_class,
@@ -186,8 +186,10 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The model: a registered name (see
         :func:`~sk_stfm.backbones.list_backbones`) or a configuration such as
         ``PatchTSTConfig(d_model=32)``.
@@ -207,8 +209,6 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
     _task = None
     # What ``objective=None`` means for the task.
     _default_objective = None
-    # What ``backbone="auto"`` means for the task (see ``_backbone_choice``).
-    _default_backbone = "patchtst"
     # What ``save`` writes besides the weights and parameters.
     _fitted_attributes = (
         "n_features_in_",
@@ -417,20 +417,16 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
             )
 
     def _backbone_choice(self):
-        """The ``backbone`` parameter, or what the task's ``"auto"`` stands for.
+        """The ``backbone`` parameter, or what ``"auto"`` stands for on these windows.
 
-        ``"auto"`` is the task's default backbone (PatchTST), or an MLP over
-        the whole window when the window is shorter than one of PatchTST's
-        patches (a short series' look-back).
+        The registrations say it (:func:`~sk_stfm.backbones.auto_backbone`):
+        among the window backbones that serve the task, the preferred one
+        that takes windows of this length and channel count.
         """
         if self.backbone != AUTO:
             return self.backbone
-        if (
-            self._default_backbone == "patchtst"
-            and self.window_shape_[0] < PatchTSTConfig().patch_len
-        ):
-            return "mlp"
-        return self._default_backbone
+        n_steps, _, n_channels = self.window_shape_
+        return auto_backbone(self._task, n_steps=n_steps, n_channels=n_channels, data_kind="series")
 
     def _fitted_adapter(self):
         """The adapter of the fit, or None (also for subclasses that resolve
@@ -809,7 +805,15 @@ class BaseSTEstimator(TestParamsMixin, BaseEstimator):
 
     def _train_task(self, train, resume=False):
         """Train ``net_``; with ``resume``, continue the checkpointed fit."""
-        checkpoint = None if self.checkpoint_dir is None else self._checkpoint()
+        # The checkpoint callback the task stage's net was built with.
+        checkpoint = next(
+            (
+                item[1]
+                for item in self.net_.callbacks or ()
+                if isinstance(item, tuple) and item[0] == "checkpoint"
+            ),
+            None,
+        )
         fit_net(self.net_, train, checkpoint=checkpoint, resume=resume, max_epochs=self.max_epochs_)
 
     def _pretrain(self, module, train, raw_windows, split, has_validation, seed):

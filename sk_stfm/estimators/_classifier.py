@@ -12,12 +12,7 @@ from torch import nn
 from ._backbone_config import MLPConfig, PatchTSTConfig
 from ._base import BaseSTEstimator
 from ._docs import fill_shared_docs
-from ._schedule import AUTO
 from ._targets import check_class_labels
-
-# Windows at least this long and with several channels are classified by a
-# patch Transformer; shorter or univariate ones by an MLP (see ``_backbone_choice``).
-AUTO_PATCHTST_MIN_STEPS = 32
 
 
 class _EmbeddingClassifier(nn.Module):
@@ -131,10 +126,11 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` picks from the windows: an MLP over each window
-        (``MLPConfig(hidden_sizes=(256, 256), dropout=0.2, revin=False)``),
-        or PatchTST without RevIN for windows of several channels and at
-        least 32 steps; recorded in ``backbone_``.
+        ``"auto"`` picks from the windows what the registry prefers for
+        classification (:func:`~sk_stfm.backbones.auto_backbone`): an MLP
+        over each window (``MLPConfig(hidden_sizes=(256, 256), dropout=0.2,
+        revin=False)``), or PatchTST without RevIN for windows of several
+        channels and at least 32 steps; recorded in ``backbone_``.
         The encoder: a registered name (``"dlinear"``, ``"patchtst"``,
         ``"mlp"``, see :func:`~sk_stfm.backbones.list_backbones`) or a
         configuration such as ``PatchTSTConfig(d_model=32)``, whose
@@ -235,18 +231,6 @@ class STClassifier(ClassifierMixin, BaseSTEstimator):
                 f"classes are {self.classes_.tolist()}."
             )
         return np.searchsorted(self.classes_, y).astype(np.int64)
-
-    def _backbone_choice(self):
-        """``backbone="auto"``: an MLP over each window, or PatchTST for long multichannel ones."""
-        if self.backbone != AUTO:
-            return self.backbone
-        n_steps, _, n_channels = self.window_shape_
-        # Neither normalizes each window (RevIN): the level and the amplitude
-        # of a window often are its class (standing vs running), and
-        # ``scaling`` already puts the channels on one scale.
-        if n_channels > 1 and n_steps >= AUTO_PATCHTST_MIN_STEPS:
-            return PatchTSTConfig(revin=False)
-        return MLPConfig(hidden_sizes=(256, 256), dropout=0.2, revin=False)
 
     def _output_shape(self):
         # The backbone's forecasting head is unused: keep it minimal.

@@ -22,8 +22,10 @@ class STEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWindowTas
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The encoder; it needs learned encoder weights (not ``"dlinear"``).
     objective : str, BaseObjective or None, default=None
         ``None`` and ``"contrastive"`` mean

@@ -30,8 +30,10 @@ class STForecaster(RegressorMixin, BaseSTEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The model: a registered name (``"dlinear"``, ``"patchtst"``,
         ``"mlp"``, see :func:`~sk_stfm.backbones.list_backbones`) or a
         configuration such as ``PatchTSTConfig(d_model=32)``, whose

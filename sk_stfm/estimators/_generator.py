@@ -28,8 +28,10 @@ class STGenerator(BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The network reading the noisy windows.
     objective : str, Diffusion or None, default=None
         ``None`` and ``"diffusion"`` mean

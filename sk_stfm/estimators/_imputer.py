@@ -71,8 +71,10 @@ class STImputer(TransformerMixin, BaseWindowTaskEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The model, whose head outputs the whole window (see
         :class:`STForecaster`); it needs a learned encoder.
     objective : str, Masked, Diffusion or None, default=None

@@ -273,7 +273,9 @@ class NextLocationPredictor(ClassifierMixin, _NextLocationBase):
     target : {"cell", "point"}, default="cell"
         What is predicted. ``"point"`` is deprecated: use
         :class:`NextPointRegressor`.
-    backbone : str or TrajectoryTransformerConfig, default="trajectory_transformer"
+    backbone : str or TrajectoryTransformerConfig, default="auto"
+        ``"auto"`` is the trajectory backbone the registry prefers for the task
+        (:func:`~sk_stfm.backbones.auto_backbone`); recorded in ``backbone_``.
         The model (made causal by the estimator).
     objective : None or "regression", default=None
         Supervised training on the next points; no pre-training stage.
@@ -391,7 +393,7 @@ class NextLocationPredictor(ClassifierMixin, _NextLocationBase):
         self,
         tokenizer=None,
         target="cell",
-        backbone="trajectory_transformer",
+        backbone="auto",
         objective=None,
         max_length=128,
         time_unit=60.0,
@@ -481,7 +483,9 @@ class NextPointRegressor(RegressorMixin, _NextLocationBase):
 
     Parameters
     ----------
-    backbone : str or TrajectoryTransformerConfig, default="trajectory_transformer"
+    backbone : str or TrajectoryTransformerConfig, default="auto"
+        ``"auto"`` is the trajectory backbone the registry prefers for the task
+        (:func:`~sk_stfm.backbones.auto_backbone`); recorded in ``backbone_``.
         The model (made causal by the estimator).
     objective : None or "regression", default=None
         Supervised training on the next points; no pre-training stage.

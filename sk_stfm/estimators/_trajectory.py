@@ -17,7 +17,7 @@ from torch import nn
 
 from ..backbones import (
     TrajectoryBackboneConfig,
-    TrajectoryTransformerConfig,
+    auto_backbone,
     get_backbone,
     list_backbones,
 )
@@ -29,6 +29,7 @@ from ..utils._compat import Interval
 from ._base import SCALING_ATTRIBUTES, SCHEDULE_ATTRIBUTES, BaseSTEstimator
 from ._classifier import _StratifiedValidationSplit
 from ._docs import fill_shared_docs
+from ._schedule import AUTO
 from ._targets import check_class_labels
 from ._training import TemporalValidationSplit
 
@@ -43,19 +44,28 @@ def _trajectory_backbones():
     ]
 
 
-def _resolve_trajectory_backbone(backbone):
+def _resolve_trajectory_backbone(backbone, task):
     if isinstance(backbone, TrajectoryBackboneConfig):
         return clone(backbone)
+    if backbone == AUTO:
+        return auto_backbone(task, family=TrajectoryBackboneConfig)
     names = _trajectory_backbones()
     if isinstance(backbone, str) and backbone in names:
         return get_backbone(backbone).config()
     raise ValueError(
-        f"backbone must be a trajectory backbone ({', '.join(names)}) or its configuration; "
+        f"backbone must be 'auto', a trajectory backbone ({', '.join(names)}) or its "
+        "configuration; "
         f"got {backbone!r}."
     )
 
 
-_TINY_BACKBONE = TrajectoryTransformerConfig(**get_backbone("trajectory_transformer").test_params)
+def _tiny_backbone():
+    """The automatic trajectory backbone at its registered test size."""
+    config = auto_backbone("representation", family=TrajectoryBackboneConfig)
+    return config.set_params(**config.spec().test_params)
+
+
+_TINY_BACKBONE = _tiny_backbone()
 
 
 # Parameters of the window estimators that trajectory estimators do not take
@@ -95,7 +105,9 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
 
     Parameters
     ----------
-    backbone : str or TrajectoryTransformerConfig, default="trajectory_transformer"
+    backbone : str or TrajectoryTransformerConfig, default="auto"
+        ``"auto"`` is the trajectory backbone the registry prefers for the task
+        (:func:`~sk_stfm.backbones.auto_backbone`); recorded in ``backbone_``.
         The model.
     objective : str, BaseObjective or None, default=None
         Training objective (see each estimator).
@@ -166,7 +178,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
 
     def __init__(
         self,
-        backbone="trajectory_transformer",
+        backbone="auto",
         objective=None,
         max_length=128,
         time_unit=60.0,
@@ -276,7 +288,7 @@ class BaseTrajectoryEstimator(BaseSTEstimator):
     # ----------------------------------------------------------------- building
     def _resolve_components(self, n_nodes):
         self.spatial_ = SpatialContext()
-        self.backbone_ = _resolve_trajectory_backbone(self.backbone)
+        self.backbone_ = _resolve_trajectory_backbone(self.backbone, self._task)
         objective = self._default_objective if self.objective is None else self.objective
         self.objective_ = SequencePretext(resolve_objective(objective))
         tags = self.backbone_.spec().tags
@@ -334,7 +346,9 @@ class TrajectoryEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
 
     Parameters
     ----------
-    backbone : str or TrajectoryTransformerConfig, default="trajectory_transformer"
+    backbone : str or TrajectoryTransformerConfig, default="auto"
+        ``"auto"`` is the trajectory backbone the registry prefers for the task
+        (:func:`~sk_stfm.backbones.auto_backbone`); recorded in ``backbone_``.
         The encoder.
     objective : {"contrastive", "masked"}, Contrastive, Masked or None, default=None
         ``None`` means ``"contrastive"``. Of :class:`~sk_stfm.objectives.Contrastive`,
@@ -508,7 +522,9 @@ class TrajectoryClassifier(ClassifierMixin, BaseTrajectoryEstimator):
 
     Parameters
     ----------
-    backbone : str or TrajectoryTransformerConfig, default="trajectory_transformer"
+    backbone : str or TrajectoryTransformerConfig, default="auto"
+        ``"auto"`` is the trajectory backbone the registry prefers for the task
+        (:func:`~sk_stfm.backbones.auto_backbone`); recorded in ``backbone_``.
         The encoder.
     objective : {"regression", "contrastive", "masked"}, BaseObjective or None, default=None
         ``None`` means supervised training only; the pre-training

@@ -21,8 +21,10 @@ class BaseWindowTaskEstimator(BaseSTEstimator):
     Parameters
     ----------
     backbone : str or BackboneConfig, default="auto"
-        ``"auto"`` is ``"patchtst"``, or ``"mlp"`` for windows shorter
-        than one of its 16-step patches; recorded in ``backbone_``.
+        ``"auto"`` is the backbone the registry prefers for the task and the
+        windows (:func:`~sk_stfm.backbones.auto_backbone`: PatchTST, or an
+        MLP for windows shorter than one of its 16-step patches); recorded
+        in ``backbone_``.
         The model; its head outputs whole windows.
     objective : str, BaseObjective or None, default=None
         The self-supervised objective; ``None`` means the task's default.
